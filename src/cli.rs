@@ -1,0 +1,126 @@
+//! The command line as typed: clap definitions only. Turning these values into
+//! validated requests happens in the command modules.
+
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Args, Parser, Subcommand};
+
+/// Change an Amazon ECS task definition safely.
+///
+/// The pipe commands read the output of `aws ecs describe-task-definition
+/// --include TAGS` (or a bare task definition) and write JSON that
+/// `aws ecs register-task-definition --cli-input-json` accepts.
+#[derive(Debug, Parser)]
+#[command(name = "bcos-taskdef", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Show more detail on stderr (removed read-only keys)
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
+
+    /// Show only warnings and errors on stderr
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Convert describe output into register input, without other changes
+    Strip(StripArgs),
+
+    /// Add secrets to a container (an upsert: a re-run changes nothing)
+    AddSecrets(AddSecretsArgs),
+
+    /// Remove secrets from a container
+    RemoveSecrets(RemoveSecretsArgs),
+
+    /// Report every problem ECS would reject or fail on; exit 2 if there is any
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Write the result to FILE (atomically) instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Write the JSON on one line instead of pretty-printed
+    #[arg(long)]
+    pub compact: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StripArgs {
+    /// Describe output or task definition to read; `-` or absent reads stdin
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("additions").required(true).multiple(true).args(["secrets", "secret_keys"])))]
+pub struct AddSecretsArgs {
+    /// Describe output or task definition to read; `-` or absent reads stdin
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// Container to change [default: `bcos`, else the only container]
+    #[arg(short, long, value_name = "NAME")]
+    pub container: Option<String>,
+
+    /// Secret to add, with a complete valueFrom (Secrets Manager ARN, SSM
+    /// parameter ARN or name)
+    #[arg(long = "secret", value_name = "NAME=VALUEFROM")]
+    pub secrets: Vec<String>,
+
+    /// JSON key of the --secret-arn secret to add as `ARN:KEY::`, named KEY or NAME
+    #[arg(long = "secret-key", value_name = "KEY|NAME=KEY")]
+    pub secret_keys: Vec<String>,
+
+    /// Secrets Manager secret for --secret-key [default: the one secret the
+    /// container's existing secrets reference]
+    #[arg(long, value_name = "ARN", requires = "secret_keys")]
+    pub secret_arn: Option<String>,
+
+    /// Change a secret that exists with another valueFrom instead of failing
+    #[arg(long)]
+    pub replace: bool,
+
+    /// Remove an environment variable of the same name instead of failing
+    #[arg(long)]
+    pub move_from_environment: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RemoveSecretsArgs {
+    /// An optional FILE, then the names of the secrets to remove. The first
+    /// argument is the FILE when it is `-` or an existing file; otherwise every
+    /// argument is a name and the input is read from stdin.
+    #[arg(value_name = "[FILE] NAME", required = true, num_args = 1..)]
+    pub arguments: Vec<String>,
+
+    /// Container to change [default: `bcos`, else the only container]
+    #[arg(short, long, value_name = "NAME")]
+    pub container: Option<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Describe output or task definition to read; `-` or absent reads stdin
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// Print the findings as a JSON array instead of one line each
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,24 @@
+//! The `bcos-taskdef` binary: parse the command line, run the command, and map
+//! the outcome to an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use bcos_taskdef::cli::Cli;
+use bcos_taskdef::exit_code;
+use bcos_taskdef::pipe::{self, Outcome};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+
+    let code = match pipe::run(cli) {
+        Ok(Outcome::Done) => exit_code::SUCCESS,
+        Ok(Outcome::ProblemsFound) => exit_code::BAD_INPUT,
+        Err(error) => {
+            eprintln!("bcos-taskdef: error: {error:#}");
+            exit_code::for_error(&error)
+        }
+    };
+    ExitCode::from(code)
+}
