@@ -34,8 +34,14 @@ pub fn parse_document(input: &[u8]) -> Result<Document, TaskDefError> {
         return Err(TaskDefError::EmptyInput);
     }
 
-    let StrictValue(value) =
-        serde_json::from_slice(input).map_err(|err| TaskDefError::Json(err.to_string()))?;
+    let StrictValue(value) = serde_json::from_slice(input).map_err(|err| {
+        let message = err.to_string();
+        if message.starts_with(DUPLICATE_KEY) {
+            TaskDefError::DuplicateKey(message)
+        } else {
+            TaskDefError::Json(message)
+        }
+    })?;
     let Value::Object(object) = value else {
         return Err(TaskDefError::Shape(format!(
             "expected a JSON object, found {}",
@@ -86,6 +92,8 @@ pub fn json_type(value: &Value) -> &'static str {
         Value::Object(_) => "object",
     }
 }
+
+const DUPLICATE_KEY: &str = "duplicate key";
 
 /// A JSON value whose objects are checked for duplicate keys while parsing.
 struct StrictValue(Value);
@@ -145,9 +153,7 @@ impl<'de> Visitor<'de> for StrictVisitor {
         let mut object = Map::new();
         while let Some(key) = map.next_key::<String>()? {
             if object.contains_key(&key) {
-                return Err(de::Error::custom(format_args!(
-                    "duplicate key \"{key}\"; keep one of them"
-                )));
+                return Err(de::Error::custom(format_args!("{DUPLICATE_KEY} \"{key}\"")));
             }
             let StrictValue(value) = map.next_value()?;
             object.insert(key, value);

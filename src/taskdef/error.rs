@@ -40,6 +40,9 @@ pub enum TaskDefError {
     #[error("the input is not valid JSON: {0}")]
     Json(String),
 
+    #[error("the input has a {0}; JSON readers disagree on which value wins, so keep only one")]
+    DuplicateKey(String),
+
     #[error("the input is not a task definition: {0}")]
     Shape(String),
 
@@ -90,7 +93,7 @@ pub enum TaskDefError {
         reason: String,
     },
 
-    #[error("{} problem{} in task definition {family}:\n  {}", .findings.len(), if .findings.len() == 1 { "" } else { "s" }, join_findings(.findings))]
+    #[error("{} problem{} in {family}:\n  {}", .findings.len(), if .findings.len() == 1 { "" } else { "s" }, join_findings(.findings))]
     Invalid {
         family: String,
         findings: Vec<Finding>,

@@ -115,9 +115,7 @@ fn check_tags(request: &Map<String, Value>, findings: &mut Vec<Finding>) {
     for (index, tag) in tags.iter().enumerate() {
         let field = format!("tags[{index}].key");
         match tag.get("key").and_then(Value::as_str) {
-            Some(key) if key.is_empty() => {
-                findings.push(task_finding(&field, tag.get("key"), "must not be empty"))
-            }
+            Some("") => findings.push(task_finding(&field, tag.get("key"), "must not be empty")),
             Some(key) if keys.contains(&key) => findings.push(task_finding(
                 &field,
                 tag.get("key"),
