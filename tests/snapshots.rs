@@ -1,5 +1,5 @@
 //! One snapshot per real-shaped input: the shipped fixtures, the anonymised
-//! corpus and the task definitions among the failure cases. Each snapshot holds
+//! corpus and the task definitions among the failure cases. Each snapshot contains
 //! the register-ready output with the transform's report, or the error for an
 //! input the tool must reject. Review changes with `cargo insta review`.
 
@@ -102,8 +102,8 @@ fn corpus_strip_snapshots() {
     snapshot_each("corpus", &files, |bytes| (bytes.to_vec(), Vec::new()));
 }
 
-/// The case files whose content (without `_` annotations) is a task definition
-/// or a describe output; the others describe deployments and logs.
+/// Lists the case files whose content (without `_` annotations) is a task
+/// definition or a describe output. The others describe deployments and logs.
 fn case_task_definitions() -> Vec<PathBuf> {
     json_files(&shared_dir("cases"))
         .into_iter()

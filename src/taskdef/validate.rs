@@ -284,7 +284,7 @@ fn check_environment(
         return;
     };
 
-    // Values are never shown: environment often holds plaintext credentials.
+    // Values are never shown, because environment often contains plaintext credentials.
     for (index, variable) in variables.iter().enumerate() {
         let field = format!("environment[{index}].name");
         match variable.get("name").and_then(Value::as_str) {
@@ -316,7 +316,7 @@ fn check_repository_credentials(check: &mut ContainerCheck, credentials: Option<
 }
 
 /// ECS fetches secrets, log secrets and registry credentials with the execution
-/// role; register rejects secrets without one, and a missing role for the
+/// role. Register rejects secrets without one, but a missing role for the
 /// others only shows as tasks that fail to start.
 fn check_execution_role(
     request: &Map<String, Value>,
