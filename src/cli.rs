@@ -38,6 +38,12 @@ pub enum Command {
 
     /// Report every problem ECS would reject or fail on; exit 2 if there is any
     Validate(ValidateArgs),
+
+    /// Print the rollout as a bash script of the exact aws commands
+    Plan(PlanArgs),
+
+    /// Roll the change out: register a revision and update each service
+    Run(RunArgs),
 }
 
 #[derive(Debug, Args)]
@@ -123,4 +129,96 @@ pub struct ValidateArgs {
     /// Print the findings as a JSON array instead of one line each
     #[arg(long)]
     pub json: bool,
+}
+
+/// What a rollout changes and where; shared by `plan` and `run`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("changes").required(true).multiple(true).args(["secrets", "secret_keys", "remove_secrets"])))]
+pub struct RolloutArgs {
+    /// Environment to roll out to, in order; repeat for several
+    #[arg(long = "env", value_name = "NAME", required = true)]
+    pub environments: Vec<String>,
+
+    /// TOML file of environments, replacing the built-in BCOS ones
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Container to change [default: the environment's `container`, else `bcos`,
+    /// else the only container]
+    #[arg(short, long, value_name = "NAME")]
+    pub container: Option<String>,
+
+    /// Secret to add, with a complete valueFrom
+    #[arg(long = "secret", value_name = "NAME=VALUEFROM")]
+    pub secrets: Vec<String>,
+
+    /// JSON key of the environment's secret to add as `ARN:KEY::`
+    #[arg(long = "secret-key", value_name = "KEY|NAME=KEY")]
+    pub secret_keys: Vec<String>,
+
+    /// Secrets Manager secret for --secret-key in every environment
+    /// [default: the environment's secret_arn or stack output]
+    #[arg(long, value_name = "ARN", requires = "secret_keys")]
+    pub secret_arn: Option<String>,
+
+    /// Secret to remove; repeat for several
+    #[arg(long = "remove-secret", value_name = "NAME")]
+    pub remove_secrets: Vec<String>,
+
+    /// Change a secret that exists with another valueFrom instead of failing
+    #[arg(long)]
+    pub replace: bool,
+
+    /// Remove an environment variable of the same name instead of failing
+    #[arg(long)]
+    pub move_from_environment: bool,
+
+    /// Also read each secret's value to check that the JSON keys used exist
+    /// (only key names are ever shown)
+    #[arg(long)]
+    pub check_secret_keys: bool,
+
+    /// Leave out a task definition key that the installed aws CLI does not accept
+    #[arg(long = "drop-key", value_name = "KEY")]
+    pub drop_keys: Vec<String>,
+
+    /// Answer yes to every confirmation (for CI)
+    #[arg(short, long)]
+    pub yes: bool,
+
+    /// aws CLI profile for every call
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// AWS region for every call
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub rollout: RolloutArgs,
+
+    /// Read the current state with read-only calls and comment on the real change
+    #[arg(long)]
+    pub live: bool,
+
+    /// Write the script to FILE (atomically) instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub rollout: RolloutArgs,
+
+    /// Record every aws call and its answer to FILE (secret values redacted)
+    #[arg(long, value_name = "FILE", conflicts_with = "replay")]
+    pub record: Option<PathBuf>,
+
+    /// Answer every aws call from a recording instead of running aws
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
 }

@@ -7,6 +7,7 @@
 //! | 2    | bad input or usage; nothing was written anywhere |
 //! | 130  | interrupted |
 
+use crate::aws::CallError;
 use crate::taskdef::TaskDefError;
 
 pub const SUCCESS: u8 = 0;
@@ -22,9 +23,14 @@ pub struct UsageError(pub String);
 
 /// Returns the exit code for an error that ended a command.
 pub fn for_error(error: &anyhow::Error) -> u8 {
-    let bad_input = error
-        .chain()
-        .any(|cause| cause.is::<TaskDefError>() || cause.is::<UsageError>());
+    let bad_input = error.chain().any(|cause| {
+        cause.is::<TaskDefError>()
+            || cause.is::<UsageError>()
+            || matches!(
+                cause.downcast_ref::<CallError>(),
+                Some(CallError::Replay(_))
+            )
+    });
     if bad_input { BAD_INPUT } else { FAILURE }
 }
 

@@ -23,7 +23,10 @@
 //! assert_eq!(result.request["containerDefinitions"][0]["secrets"][0]["name"], "API_TOKEN");
 //! ```
 
+pub mod aws;
 pub mod cli;
+pub mod deploy;
 pub mod exit_code;
 pub mod pipe;
+pub mod rollout;
 pub mod taskdef;

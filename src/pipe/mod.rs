@@ -47,6 +47,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             run_transform(file.as_deref(), &[edit], &args.output, reporter)
         }
         Command::Validate(args) => run_validate(&args, reporter),
+        Command::Plan(args) => crate::rollout::run_plan(&args, reporter),
+        Command::Run(args) => crate::rollout::run_rollout(&args, reporter),
     }
 }
 

@@ -1,0 +1,249 @@
+//! The recording file: every `aws` call of a run with its exit code and
+//! output, so that the run can be replayed offline. Secret values are redacted
+//! before they reach the file.
+//!
+//! ```json
+//! {
+//!   "format": "bcos-taskdef recording",
+//!   "version": 1,
+//!   "calls": [
+//!     {"args": ["ecs", "describe-services", "--cluster", "c", "--services", "s", "--output", "json"],
+//!      "exit_code": 0, "stdout": {"services": […], "failures": []}}
+//!   ]
+//! }
+//! ```
+//!
+//! `stdout` is the parsed JSON when the output is a JSON object or array, and
+//! the text otherwise; `stderr` is present when the call printed to it.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::call::shell_quote;
+use super::runner::{CallError, Outcome};
+
+const FORMAT: &str = "bcos-taskdef recording";
+const VERSION: u32 = 1;
+
+/// Stands in for a secret value in a recording. The JSON keys stay, because a
+/// pre-flight check of the keys must give the same answer on replay.
+pub const REDACTED: &str = "<redacted>";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recording {
+    pub format: String,
+    pub version: u32,
+    pub calls: Vec<RecordedCall>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedCall {
+    /// Arguments after `aws`, global options included.
+    pub args: Vec<String>,
+    pub exit_code: i32,
+    #[serde(default)]
+    pub stdout: Value,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub stderr: String,
+}
+
+impl Default for Recording {
+    fn default() -> Self {
+        Self {
+            format: FORMAT.to_string(),
+            version: VERSION,
+            calls: Vec::new(),
+        }
+    }
+}
+
+impl Recording {
+    /// Reads a recording.
+    ///
+    /// Fails when the file cannot be read, is not JSON, or is not a recording
+    /// of this format version.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+        let recording: Recording = serde_json::from_str(&text)
+            .map_err(|err| format!("{} is not a recording: {err}", path.display()))?;
+        if recording.format != FORMAT || recording.version != VERSION {
+            return Err(format!(
+                "{} is a {:?} version {} file; expected {FORMAT:?} version {VERSION}",
+                path.display(),
+                recording.format,
+                recording.version
+            ));
+        }
+        Ok(recording)
+    }
+
+    /// Writes the recording atomically, so an interrupted run leaves the
+    /// calls made so far and never half a file.
+    pub fn save(&self, path: &Path) -> Result<(), String> {
+        let text = serde_json::to_string_pretty(self).map_err(|err| err.to_string())? + "\n";
+        let directory = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+
+        let mut file = tempfile::NamedTempFile::new_in(directory).map_err(|err| err.to_string())?;
+        file.write_all(text.as_bytes())
+            .map_err(|err| err.to_string())?;
+        file.persist(path).map_err(|err| err.to_string())?;
+        Ok(())
+    }
+
+    /// Returns the recorded outcome of call number `index` (from 0), after
+    /// checking that `args` are the recorded ones.
+    pub fn answer(&self, index: usize, args: &[String]) -> Result<Outcome, CallError> {
+        let shown = |args: &[String]| {
+            let words: Vec<String> = args.iter().map(|arg| shell_quote(arg)).collect();
+            format!("aws {}", words.join(" "))
+        };
+
+        let Some(recorded) = self.calls.get(index) else {
+            return Err(CallError::Replay(format!(
+                "call {} is `{}`, but the recording has only {} calls",
+                index + 1,
+                shown(args),
+                self.calls.len()
+            )));
+        };
+        if recorded.args != args {
+            return Err(CallError::Replay(format!(
+                "call {} differs from the recording:\n  expected: {}\n  actual:   {}",
+                index + 1,
+                shown(&recorded.args),
+                shown(args)
+            )));
+        }
+
+        Ok(Outcome {
+            exit_code: recorded.exit_code,
+            stdout: match &recorded.stdout {
+                Value::String(text) => text.clone(),
+                Value::Null => String::new(),
+                json => serde_json::to_string_pretty(json).expect("JSON values serialise") + "\n",
+            },
+            stderr: recorded.stderr.clone(),
+        })
+    }
+}
+
+impl RecordedCall {
+    /// Builds the record of a call; `returns_secret` redacts the secret value.
+    pub fn new(args: Vec<String>, outcome: &Outcome, returns_secret: bool) -> Self {
+        let mut stdout = match serde_json::from_str::<Value>(&outcome.stdout) {
+            Ok(json @ (Value::Object(_) | Value::Array(_))) => json,
+            _ => Value::String(outcome.stdout.clone()),
+        };
+        if returns_secret {
+            stdout = redact_secret_value(stdout);
+        }
+
+        Self {
+            args,
+            exit_code: outcome.exit_code,
+            stdout,
+            stderr: outcome.stderr.clone(),
+        }
+    }
+}
+
+/// Replaces the value of a `get-secret-value` answer. A JSON object keeps its
+/// keys with every value redacted; anything else becomes a non-JSON marker.
+pub fn redact_secret_value(mut stdout: Value) -> Value {
+    let Some(answer) = stdout.as_object_mut() else {
+        return Value::String(REDACTED.to_string());
+    };
+
+    if let Some(Value::String(secret)) = answer.get("SecretString") {
+        let redacted = match serde_json::from_str::<Value>(secret) {
+            Ok(Value::Object(keys)) => {
+                let keys: serde_json::Map<String, Value> = keys
+                    .into_iter()
+                    .map(|(key, _)| (key, Value::String(REDACTED.into())))
+                    .collect();
+                Value::Object(keys).to_string()
+            }
+            _ => format!("{REDACTED} (not a JSON object)"),
+        };
+        answer.insert("SecretString".to_string(), Value::String(redacted));
+    }
+    if answer.contains_key("SecretBinary") {
+        answer.insert(
+            "SecretBinary".to_string(),
+            Value::String(REDACTED.to_string()),
+        );
+    }
+    stdout
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn secret_json_keeps_keys_and_loses_values() {
+        let answer =
+            json!({"ARN": "arn", "SecretString": "{\"A\":\"canary-1\",\"B\":\"canary-2\"}"});
+
+        let redacted = redact_secret_value(answer).to_string();
+
+        assert!(!redacted.contains("canary"), "{redacted}");
+        assert!(redacted.contains(r#"\"A\":\"<redacted>\""#), "{redacted}");
+    }
+
+    #[test]
+    fn non_json_secret_is_replaced_whole() {
+        let answer = json!({"SecretString": "'quoted-canary'"});
+
+        let redacted = redact_secret_value(answer);
+
+        assert_eq!(redacted["SecretString"], "<redacted> (not a JSON object)");
+    }
+
+    #[test]
+    fn unparsable_answer_is_replaced_whole() {
+        assert_eq!(redact_secret_value(json!("canary")), json!("<redacted>"));
+    }
+
+    #[test]
+    fn replay_names_the_first_differing_call() {
+        let recording = Recording {
+            calls: vec![RecordedCall {
+                args: vec!["ecs".into(), "describe-services".into()],
+                exit_code: 0,
+                stdout: json!({}),
+                stderr: String::new(),
+            }],
+            ..Recording::default()
+        };
+
+        let err = recording
+            .answer(0, &["ecs".into(), "list-services".into()])
+            .unwrap_err();
+
+        assert_eq!(
+            err.to_string(),
+            "replay: call 1 differs from the recording:\n  expected: aws ecs describe-services\n  actual:   aws ecs list-services"
+        );
+    }
+
+    #[test]
+    fn replay_past_the_end_is_an_error() {
+        let err = Recording::default()
+            .answer(0, &["--version".into()])
+            .unwrap_err();
+
+        assert!(
+            err.to_string().contains("the recording has only 0 calls"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,214 @@
+//! Carrying out AWS calls: live through the user's `aws` CLI, live and
+//! recorded, or answered from a recording. Throttled calls are retried with
+//! backoff whatever the transport, so a replayed session retries the same way.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::call::AwsCall;
+use super::failure::{AwsFailure, FailureKind};
+use super::recording::{RecordedCall, Recording};
+
+/// What a finished `aws` process returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub exit_code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Why a call produced no usable output.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    #[error(transparent)]
+    Failed(#[from] AwsFailure),
+
+    /// The call differs from the recording, or the recording ran out.
+    #[error("replay: {0}")]
+    Replay(String),
+
+    #[error("recording to {path}: {reason}")]
+    Recording { path: String, reason: String },
+}
+
+/// The options every call gets: `--profile` and `--region` when given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AwsOptions {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+}
+
+impl AwsOptions {
+    pub fn global_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if let Some(profile) = &self.profile {
+            args.extend(["--profile".to_string(), profile.clone()]);
+        }
+        if let Some(region) = &self.region {
+            args.extend(["--region".to_string(), region.clone()]);
+        }
+        args
+    }
+}
+
+/// Told about each call, so the CLI layer can echo commands and retries.
+pub trait CallObserver {
+    fn calling(&self, _command_line: &str) {}
+    fn retrying(&self, _failure: &AwsFailure, _delay: Duration) {}
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+
+impl CallObserver for Silent {}
+
+/// How calls reach AWS, or a recording of it.
+pub enum Transport {
+    Live {
+        program: PathBuf,
+    },
+    Record {
+        program: PathBuf,
+        recording: Recording,
+        path: PathBuf,
+    },
+    Replay {
+        recording: Recording,
+        next: usize,
+    },
+}
+
+/// Runs calls through a transport, adding the global options, retrying
+/// throttled calls and turning a non-zero exit into an [`AwsFailure`].
+pub struct Runner {
+    transport: Transport,
+    options: AwsOptions,
+    observer: Box<dyn CallObserver>,
+    /// The first retry's delay; each further retry doubles it.
+    retry_delay: Duration,
+    max_retries: u32,
+    calls_made: usize,
+}
+
+impl Runner {
+    pub fn new(transport: Transport, options: AwsOptions, observer: Box<dyn CallObserver>) -> Self {
+        // A replay answers at once, so waiting between its retries only slows tests down.
+        let retry_delay = match transport {
+            Transport::Replay { .. } => Duration::ZERO,
+            _ => Duration::from_secs(1),
+        };
+        Self {
+            transport,
+            options,
+            observer,
+            retry_delay,
+            max_retries: 4,
+            calls_made: 0,
+        }
+    }
+
+    /// Returns the number of calls made so far, retries included.
+    pub fn calls_made(&self) -> usize {
+        self.calls_made
+    }
+
+    /// Tells whether calls go to AWS rather than to a recording.
+    pub fn is_live(&self) -> bool {
+        !matches!(self.transport, Transport::Replay { .. })
+    }
+
+    /// Runs `call` and returns its stdout.
+    ///
+    /// Fails with the call's purpose and AWS's message when it exits non-zero
+    /// (after up to four retries when throttled), or when a replay does not match.
+    pub fn run(&mut self, call: &AwsCall) -> Result<String, CallError> {
+        let mut delay = self.retry_delay;
+        let mut retries = 0;
+        loop {
+            let outcome = self.execute(call)?;
+            if outcome.exit_code == 0 {
+                return Ok(outcome.stdout);
+            }
+
+            let failure = AwsFailure::from_stderr(
+                &call.purpose,
+                &call.command_line(&self.options.global_args()),
+                Some(outcome.exit_code),
+                &outcome.stderr,
+            );
+            if failure.kind != FailureKind::Throttling || retries == self.max_retries {
+                return Err(failure.into());
+            }
+
+            self.observer.retrying(&failure, delay);
+            std::thread::sleep(delay);
+            delay *= 2;
+            retries += 1;
+        }
+    }
+
+    fn execute(&mut self, call: &AwsCall) -> Result<Outcome, CallError> {
+        let mut args = call.args.clone();
+        args.extend(self.options.global_args());
+        self.observer
+            .calling(&call.command_line(&self.options.global_args()));
+        self.calls_made += 1;
+
+        match &mut self.transport {
+            Transport::Live { program } => run_process(program, &args, call),
+            Transport::Record {
+                program,
+                recording,
+                path,
+            } => {
+                let outcome = run_process(program, &args, call)?;
+                recording
+                    .calls
+                    .push(RecordedCall::new(args, &outcome, call.returns_secret));
+                recording
+                    .save(path)
+                    .map_err(|reason| CallError::Recording {
+                        path: path.display().to_string(),
+                        reason,
+                    })?;
+                Ok(outcome)
+            }
+            Transport::Replay { recording, next } => {
+                let outcome = recording.answer(*next, &args)?;
+                *next += 1;
+                Ok(outcome)
+            }
+        }
+    }
+}
+
+/// Runs the `aws` process with the user's environment, minus the pager.
+fn run_process(program: &PathBuf, args: &[String], call: &AwsCall) -> Result<Outcome, CallError> {
+    let output = duct::cmd(program, args)
+        // The pager would wait for a key press on a terminal.
+        .env("AWS_PAGER", "")
+        .stdin_null()
+        .stdout_capture()
+        .stderr_capture()
+        .unchecked()
+        .run()
+        .map_err(|err| {
+            CallError::Failed(AwsFailure {
+                purpose: call.purpose.clone(),
+                command: call.command_line(&[]),
+                exit_code: None,
+                message: format!(
+                    "cannot run `{}`: {err}; install the aws CLI or put it on PATH",
+                    program.display()
+                ),
+                kind: FailureKind::Other,
+            })
+        })?;
+
+    Ok(Outcome {
+        // A process killed by a signal has no code; 128 + signal is what shells report.
+        exit_code: output.status.code().unwrap_or(128),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    })
+}

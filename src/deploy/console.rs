@@ -1,0 +1,17 @@
+//! How the workflow talks to the user. The CLI layer implements it; the
+//! workflow never prints by itself.
+
+/// Progress, warnings and confirmations of a rollout.
+pub trait Console {
+    /// Reports a step (stderr in the CLI).
+    fn progress(&self, message: &str);
+
+    /// Reports something the user should look at.
+    fn warning(&self, message: &str);
+
+    /// Tells whether `confirm` can ask a person.
+    fn can_confirm(&self) -> bool;
+
+    /// Asks a yes/no question; only called when `can_confirm` is true.
+    fn confirm(&self, question: &str) -> bool;
+}

@@ -1,0 +1,24 @@
+//! Failures of a rollout that are about AWS state rather than about input.
+
+/// A rollout step found AWS in a state it cannot proceed from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeployError {
+    /// An answer that is missing something, or a resource in the wrong state.
+    #[error("{0}")]
+    Aws(String),
+
+    /// Someone else changed the service between the first read and the update.
+    #[error(
+        "service `{service}` changed while this run prepared its update: it now runs {now}, not {before}. Registered {registered} but did not deploy it; run again to base the change on {now}"
+    )]
+    ConcurrentChange {
+        service: String,
+        before: String,
+        now: String,
+        registered: String,
+    },
+
+    /// The user answered no before an environment.
+    #[error("stopped before environment {0}: not confirmed")]
+    NotConfirmed(String),
+}
