@@ -65,10 +65,10 @@ impl CallObserver for Silent {}
 /// How calls reach AWS, or a recording of it.
 pub enum Transport {
     Live {
-        program: PathBuf,
+        program: String,
     },
     Record {
-        program: PathBuf,
+        program: String,
         recording: Recording,
         path: PathBuf,
     },
@@ -183,7 +183,7 @@ impl Runner {
 }
 
 /// Runs the `aws` process with the user's environment, minus the pager.
-fn run_process(program: &PathBuf, args: &[String], call: &AwsCall) -> Result<Outcome, CallError> {
+fn run_process(program: &str, args: &[String], call: &AwsCall) -> Result<Outcome, CallError> {
     let output = duct::cmd(program, args)
         // The pager would wait for a key press on a terminal.
         .env("AWS_PAGER", "")
@@ -199,7 +199,7 @@ fn run_process(program: &PathBuf, args: &[String], call: &AwsCall) -> Result<Out
                 exit_code: None,
                 message: format!(
                     "cannot run `{}`: {err}; install the aws CLI or put it on PATH",
-                    program.display()
+                    program
                 ),
                 kind: FailureKind::Other,
             })

@@ -12,7 +12,8 @@ use anyhow::Context;
 use crate::cli::{AddSecretsArgs, Cli, Command, OutputArgs, RemoveSecretsArgs, ValidateArgs};
 use crate::exit_code::UsageError;
 use crate::taskdef::{
-    AddSecrets, Edit, Finding, RemoveSecrets, SecretToAdd, TaskDefError, family_name, transform,
+    AddSecrets, Edit, Finding, RemoveSecrets, SecretToAdd, container_names, family_name, parse_document,
+    to_register_input, transform, validate,
 };
 
 pub use input::read_input;
@@ -37,14 +38,26 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let reporter = Reporter::new(verbosity);
 
     match cli.command {
-        Command::Strip(args) => run_transform(args.file.as_deref(), &[], &args.output, reporter),
+        Command::Strip(args) => {
+            let bytes = read_input(args.file.as_deref())?;
+            run_transform(&bytes, args.file.as_deref(), &[], &args.output, reporter)
+        }
         Command::AddSecrets(args) => {
             let edit = add_secrets_edit(&args)?;
-            run_transform(args.file.as_deref(), &[edit], &args.output, reporter)
+            let bytes = read_input(args.file.as_deref())?;
+            run_transform(&bytes, args.file.as_deref(), &[edit], &args.output, reporter)
         }
         Command::RemoveSecrets(args) => {
             let (file, edit) = remove_secrets_edit(&args)?;
-            run_transform(file.as_deref(), &[edit], &args.output, reporter)
+            let bytes = read_input(file.as_deref())?;
+            if file.is_none() && bytes.iter().all(u8::is_ascii_whitespace) {
+                return Err(UsageError(format!(
+                    "stdin is empty; {} is not an existing file, so it was taken as a secret name. Pass an existing FILE, or pipe the task definition",
+                    args.arguments[0]
+                ))
+                .into());
+            }
+            run_transform(&bytes, file.as_deref(), &[edit], &args.output, reporter)
         }
         Command::Validate(args) => run_validate(&args, reporter),
         Command::Plan(args) => crate::rollout::run_plan(&args, reporter),
@@ -53,13 +66,13 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
 }
 
 fn run_transform(
+    bytes: &[u8],
     file: Option<&Path>,
     edits: &[Edit],
     output: &OutputArgs,
     reporter: Reporter,
 ) -> anyhow::Result<Outcome> {
-    let bytes = read_input(file)?;
-    let transformed = transform(&bytes, edits).with_context(|| input_context(file))?;
+    let transformed = transform(bytes, edits).with_context(|| input_context(file))?;
 
     reporter.transformed(&family_name(&transformed.request), &transformed);
     write_output(
@@ -101,6 +114,12 @@ fn remove_secrets_edit(args: &RemoveSecretsArgs) -> anyhow::Result<(Option<PathB
         .ok_or_else(|| UsageError("give the names of the secrets to remove".into()))?;
 
     let first_is_file = first == "-" || Path::new(first).is_file();
+    if !first_is_file && looks_like_path(first) {
+        return Err(UsageError(format!(
+            "cannot read {first}: no such file (secret names do not contain '/' or end in .json)"
+        ))
+        .into());
+    }
     let (file, names) = if first_is_file {
         (Some(PathBuf::from(first)), rest.to_vec())
     } else {
@@ -123,26 +142,27 @@ fn remove_secrets_edit(args: &RemoveSecretsArgs) -> anyhow::Result<(Option<PathB
     Ok((file, edit))
 }
 
+fn looks_like_path(argument: &str) -> bool {
+    argument.contains('/') || argument.ends_with(".json")
+}
+
 fn run_validate(args: &ValidateArgs, reporter: Reporter) -> anyhow::Result<Outcome> {
     let file = args.file.as_deref();
     let bytes = read_input(file)?;
 
-    let (family, findings) = match transform(&bytes, &[]) {
-        Ok(transformed) => {
-            reporter.transformed(&family_name(&transformed.request), &transformed);
-            (family_name(&transformed.request), Vec::new())
-        }
-        Err(TaskDefError::Invalid { family, findings }) => (family, findings),
-        Err(other) => return Err(anyhow::Error::new(other).context(input_context(file))),
-    };
+    // The steps of `transform`, taken one by one so that the conversion's
+    // warnings (an unknown key may explain a finding) are shown either way.
+    let document = parse_document(&bytes).with_context(|| input_context(file))?;
+    let (request, conversion) = to_register_input(document).with_context(|| input_context(file))?;
+    reporter.conversion(&conversion);
+    container_names(&request).with_context(|| input_context(file))?;
+    let family = family_name(&request);
+    let findings = validate(&request);
 
     let text = if args.json {
         format!("{}\n", findings_json(&findings))
     } else {
-        findings
-            .iter()
-            .map(|finding| format!("{finding}\n"))
-            .collect()
+        findings.iter().map(|finding| format!("{finding}\n")).collect()
     };
     write_output(None, &text)?;
 

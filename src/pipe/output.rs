@@ -33,7 +33,11 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         Err(_) => Permissions::from_mode(0o644),
     };
 
-    let mut file = tempfile::NamedTempFile::new_in(directory)?;
+    // tempfile's own error names the random temporary path, which means nothing to the user.
+    let mut file = tempfile::NamedTempFile::new_in(directory).map_err(|err| {
+        let cause = err.raw_os_error().map_or(err.kind().into(), std::io::Error::from_raw_os_error);
+        anyhow::anyhow!("cannot create a file in {}: {cause}", directory.display())
+    })?;
     file.write_all(bytes)?;
     file.as_file().sync_all()?;
     file.as_file().set_permissions(permissions)?;

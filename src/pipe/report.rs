@@ -48,7 +48,8 @@ impl Reporter {
         }
     }
 
-    fn conversion(&self, conversion: &Conversion) {
+    /// Reports what the conversion to register input removed or kept.
+    pub fn conversion(&self, conversion: &Conversion) {
         if !conversion.removed_read_only.is_empty() {
             self.debug(&format!(
                 "removed read-only keys: {}",

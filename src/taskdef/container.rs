@@ -21,6 +21,11 @@ pub fn select_container<'a>(
 ) -> Result<&'a mut Map<String, Value>, TaskDefError> {
     let family = family_name(task_definition);
     let names = container_names(task_definition)?;
+    if names.is_empty() {
+        return Err(TaskDefError::Shape(format!(
+            "containerDefinitions of {family} is empty; a task definition needs at least one container"
+        )));
+    }
 
     let index =
         match requested {

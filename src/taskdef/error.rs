@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use serde_json::Value;
+
 /// One problem found in a task definition by validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
@@ -11,9 +13,9 @@ pub struct Finding {
     /// The field's path inside the container, or inside the task definition for
     /// task-level fields (`secrets[1].valueFrom`, `cpu`).
     pub field: String,
-    /// The offending value as compact JSON, or `None` where showing it would
-    /// print something that may be sensitive (an environment variable's value).
-    pub value: Option<String>,
+    /// The offending value, or `None` where showing it would print something
+    /// that may be sensitive (an environment variable's value).
+    pub value: Option<Value>,
     /// Why the value is rejected, and what to do about it.
     pub reason: String,
 }
@@ -25,10 +27,21 @@ impl fmt::Display for Finding {
         }
         write!(f, "{}", self.field)?;
         if let Some(value) = &self.value {
-            write!(f, " = {value}")?;
+            write!(f, " = {}", shortened(value))?;
         }
         write!(f, ": {}", self.reason)
     }
+}
+
+/// Shows a value as compact JSON, cut short so one finding stays one line.
+fn shortened(value: &Value) -> String {
+    const LIMIT: usize = 160;
+    let text = value.to_string();
+    if text.chars().count() <= LIMIT {
+        return text;
+    }
+    let cut: String = text.chars().take(LIMIT).collect();
+    format!("{cut}…")
 }
 
 /// Why a transform could not produce a register-ready task definition.

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::container::family_name;
+use super::container::{container_names, family_name};
 use super::document::parse_document;
 use super::error::TaskDefError;
 use super::register_input::{Conversion, to_register_input};
@@ -50,6 +50,7 @@ impl Transformed {
 pub fn transform(input: &[u8], edits: &[Edit]) -> Result<Transformed, TaskDefError> {
     let document = parse_document(input)?;
     let (mut request, conversion) = to_register_input(document)?;
+    container_names(&request)?;
 
     let mut secret_changes = Vec::new();
     for edit in edits {

@@ -40,20 +40,9 @@ fn task_finding(field: &str, value: Option<&Value>, reason: impl Into<String>) -
     Finding {
         container: None,
         field: field.to_string(),
-        value: value.map(shown),
+        value: value.cloned(),
         reason: reason.into(),
     }
-}
-
-/// Shows a value compactly, cut short so one finding stays one line.
-fn shown(value: &Value) -> String {
-    const LIMIT: usize = 160;
-    let text = value.to_string();
-    if text.chars().count() <= LIMIT {
-        return text;
-    }
-    let cut: String = text.chars().take(LIMIT).collect();
-    format!("{cut}…")
 }
 
 fn check_task_level(request: &Map<String, Value>, findings: &mut Vec<Finding>) {
@@ -181,7 +170,7 @@ impl ContainerCheck<'_> {
         self.findings.push(Finding {
             container: Some(self.label.clone()),
             field: field.to_string(),
-            value: value.map(shown),
+            value: value.cloned(),
             reason: reason.into(),
         });
     }
