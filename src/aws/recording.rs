@@ -114,12 +114,7 @@ impl Recording {
             )));
         };
         if recorded.args != args {
-            return Err(CallError::Replay(format!(
-                "call {} differs from the recording:\n  expected: {}\n  actual:   {}",
-                index + 1,
-                shown(&recorded.args),
-                shown(args)
-            )));
+            return Err(CallError::Replay(describe_mismatch(index, &recorded.args, args)));
         }
 
         Ok(Outcome {
@@ -132,6 +127,56 @@ impl Recording {
             stderr: recorded.stderr.clone(),
         })
     }
+}
+
+/// Names the first argument where a call differs from the recording, with a
+/// short window of each version: a register call's JSON is far too long to show whole.
+fn describe_mismatch(index: usize, expected: &[String], actual: &[String]) -> String {
+    let position = expected
+        .iter()
+        .zip(actual)
+        .position(|(expected, actual)| expected != actual)
+        .unwrap_or(expected.len().min(actual.len()));
+    let before: Vec<String> = actual[..position].iter().map(|arg| shell_quote(&shorten(arg, 0, 40))).collect();
+
+    let (expected_arg, actual_arg) = (expected.get(position), actual.get(position));
+    let offset = match (expected_arg, actual_arg) {
+        (Some(expected), Some(actual)) => {
+            expected.bytes().zip(actual.bytes()).take_while(|(e, a)| e == a).count()
+        }
+        _ => 0,
+    };
+    let window = |arg: Option<&String>| arg.map_or("(no argument)".to_string(), |arg| shorten(arg, offset, 60));
+
+    format!(
+        "call {} differs from the recording at argument {} (after `aws {}`):\n  expected: {}\n  actual:   {}",
+        index + 1,
+        position + 1,
+        before.join(" "),
+        window(expected_arg),
+        window(actual_arg),
+    )
+}
+
+/// Returns up to `width` characters of `text` around byte `offset`, marking cuts with `…`.
+fn shorten(text: &str, offset: usize, width: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut boundary = offset.min(text.len());
+    while !text.is_char_boundary(boundary) {
+        boundary -= 1;
+    }
+    let center = text[..boundary].chars().count();
+    let start = center.saturating_sub(width / 3);
+    let end = (start + width).min(chars.len());
+
+    let mut shown: String = chars[start..end].iter().collect();
+    if start > 0 {
+        shown.insert(0, '…');
+    }
+    if end < chars.len() {
+        shown.push('…');
+    }
+    shown
 }
 
 impl RecordedCall {
@@ -231,8 +276,31 @@ mod tests {
 
         assert_eq!(
             err.to_string(),
-            "replay: call 1 differs from the recording:\n  expected: aws ecs describe-services\n  actual:   aws ecs list-services"
+            "replay: call 1 differs from the recording at argument 2 (after `aws ecs`):\n  expected: describe-services\n  actual:   list-services"
         );
+    }
+
+    #[test]
+    fn replay_mismatch_shows_a_window_of_a_long_argument() {
+        let long_expected = format!("{{\"family\":\"web\",{}\"secret\":\"A\"}}", "\"x\":1,".repeat(100));
+        let long_actual = long_expected.replace("\"A\"", "\"B\"");
+        let recording = Recording {
+            calls: vec![RecordedCall {
+                args: vec!["ecs".into(), "register-task-definition".into(), "--cli-input-json".into(), long_expected],
+                exit_code: 0,
+                stdout: json!({}),
+                stderr: String::new(),
+            }],
+            ..Recording::default()
+        };
+        let actual = ["ecs", "register-task-definition", "--cli-input-json", &long_actual].map(String::from);
+
+        let message = recording.answer(0, &actual).unwrap_err().to_string();
+
+        assert!(message.contains("at argument 4 (after `aws ecs register-task-definition --cli-input-json`)"), "{message}");
+        assert!(message.contains("\"secret\":\"A\"}"), "{message}");
+        assert!(message.contains("\"secret\":\"B\"}"), "{message}");
+        assert!(message.len() < 400, "{message}");
     }
 
     #[test]
