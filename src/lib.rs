@@ -23,6 +23,7 @@
 //! assert_eq!(result.request["containerDefinitions"][0]["secrets"][0]["name"], "API_TOKEN");
 //! ```
 
+pub mod atomic_file;
 pub mod aws;
 pub mod cli;
 pub mod deploy;

@@ -4,7 +4,7 @@
 //! environment variable, and a missing execution role. The expected outputs and
 //! messages are written out from the reports, not captured from the tool.
 
-#[path = "cli_support.rs"]
+#[path = "cli_common/mod.rs"]
 mod support;
 
 use serde_json::{Value, json};

@@ -3,7 +3,7 @@
 //! conversion, atomic `-o` and exit codes. It also covers the bad inputs, which
 //! must leave stdout empty and the output file untouched.
 
-#[path = "cli_support.rs"]
+#[path = "cli_common/mod.rs"]
 mod support;
 
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! container, the upsert, `--replace`, `--secret-key` with an inferred or given
 //! secret ARN, bad flag values, and how `remove-secrets` splits `[FILE] NAME...`.
 
-#[path = "cli_support.rs"]
+#[path = "cli_common/mod.rs"]
 mod support;
 
 use serde_json::{Value, json};

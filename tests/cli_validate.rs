@@ -1,7 +1,7 @@
 //! `validate` through the binary: exit codes, the text and `--json` findings,
 //! and one test per validation rule, including the edges of the ECS quotas.
 
-#[path = "cli_support.rs"]
+#[path = "cli_common/mod.rs"]
 mod support;
 
 use serde_json::{Value, json};

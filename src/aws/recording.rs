@@ -16,7 +16,6 @@
 //! `stdout` is the parsed JSON when the output is a JSON object or array, and
 //! the text otherwise; `stderr` is present when the call printed to it.
 
-use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -24,6 +23,7 @@ use serde_json::Value;
 
 use super::call::shell_quote;
 use super::runner::{CallError, Outcome};
+use crate::atomic_file::write_atomically;
 
 const FORMAT: &str = "bcos-taskdef recording";
 const VERSION: u32 = 1;
@@ -85,16 +85,7 @@ impl Recording {
     /// calls made so far and never half a file.
     pub fn save(&self, path: &Path) -> Result<(), String> {
         let text = serde_json::to_string_pretty(self).map_err(|err| err.to_string())? + "\n";
-        let directory = match path.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent,
-            _ => Path::new("."),
-        };
-
-        let mut file = tempfile::NamedTempFile::new_in(directory).map_err(|err| err.to_string())?;
-        file.write_all(text.as_bytes())
-            .map_err(|err| err.to_string())?;
-        file.persist(path).map_err(|err| err.to_string())?;
-        Ok(())
+        write_atomically(path, text.as_bytes()).map_err(|err| format!("{err:#}"))
     }
 
     /// Returns the recorded outcome of call number `index` (from 0), after
@@ -114,7 +105,11 @@ impl Recording {
             )));
         };
         if recorded.args != args {
-            return Err(CallError::Replay(describe_mismatch(index, &recorded.args, args)));
+            return Err(CallError::Replay(describe_mismatch(
+                index,
+                &recorded.args,
+                args,
+            )));
         }
 
         Ok(Outcome {
@@ -137,16 +132,23 @@ fn describe_mismatch(index: usize, expected: &[String], actual: &[String]) -> St
         .zip(actual)
         .position(|(expected, actual)| expected != actual)
         .unwrap_or(expected.len().min(actual.len()));
-    let before: Vec<String> = actual[..position].iter().map(|arg| shell_quote(&shorten(arg, 0, 40))).collect();
+    let before: Vec<String> = actual[..position]
+        .iter()
+        .map(|arg| shell_quote(&shorten(arg, 0, 40)))
+        .collect();
 
     let (expected_arg, actual_arg) = (expected.get(position), actual.get(position));
     let offset = match (expected_arg, actual_arg) {
-        (Some(expected), Some(actual)) => {
-            expected.bytes().zip(actual.bytes()).take_while(|(e, a)| e == a).count()
-        }
+        (Some(expected), Some(actual)) => expected
+            .bytes()
+            .zip(actual.bytes())
+            .take_while(|(e, a)| e == a)
+            .count(),
         _ => 0,
     };
-    let window = |arg: Option<&String>| arg.map_or("(no argument)".to_string(), |arg| shorten(arg, offset, 60));
+    let window = |arg: Option<&String>| {
+        arg.map_or("(no argument)".to_string(), |arg| shorten(arg, offset, 60))
+    };
 
     format!(
         "call {} differs from the recording at argument {} (after `aws {}`):\n  expected: {}\n  actual:   {}",
@@ -282,22 +284,41 @@ mod tests {
 
     #[test]
     fn replay_mismatch_shows_a_window_of_a_long_argument() {
-        let long_expected = format!("{{\"family\":\"web\",{}\"secret\":\"A\"}}", "\"x\":1,".repeat(100));
+        let long_expected = format!(
+            "{{\"family\":\"web\",{}\"secret\":\"A\"}}",
+            "\"x\":1,".repeat(100)
+        );
         let long_actual = long_expected.replace("\"A\"", "\"B\"");
         let recording = Recording {
             calls: vec![RecordedCall {
-                args: vec!["ecs".into(), "register-task-definition".into(), "--cli-input-json".into(), long_expected],
+                args: vec![
+                    "ecs".into(),
+                    "register-task-definition".into(),
+                    "--cli-input-json".into(),
+                    long_expected,
+                ],
                 exit_code: 0,
                 stdout: json!({}),
                 stderr: String::new(),
             }],
             ..Recording::default()
         };
-        let actual = ["ecs", "register-task-definition", "--cli-input-json", &long_actual].map(String::from);
+        let actual = [
+            "ecs",
+            "register-task-definition",
+            "--cli-input-json",
+            &long_actual,
+        ]
+        .map(String::from);
 
         let message = recording.answer(0, &actual).unwrap_err().to_string();
 
-        assert!(message.contains("at argument 4 (after `aws ecs register-task-definition --cli-input-json`)"), "{message}");
+        assert!(
+            message.contains(
+                "at argument 4 (after `aws ecs register-task-definition --cli-input-json`)"
+            ),
+            "{message}"
+        );
         assert!(message.contains("\"secret\":\"A\"}"), "{message}");
         assert!(message.contains("\"secret\":\"B\"}"), "{message}");
         assert!(message.len() < 400, "{message}");

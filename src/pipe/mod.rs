@@ -12,8 +12,8 @@ use anyhow::Context;
 use crate::cli::{AddSecretsArgs, Cli, Command, OutputArgs, RemoveSecretsArgs, ValidateArgs};
 use crate::exit_code::UsageError;
 use crate::taskdef::{
-    AddSecrets, Edit, Finding, RemoveSecrets, SecretToAdd, container_names, family_name, parse_document,
-    to_register_input, transform, validate,
+    AddSecrets, Edit, Finding, RemoveSecrets, SecretToAdd, container_names, family_name,
+    parse_document, to_register_input, transform, validate,
 };
 
 pub use input::read_input;
@@ -45,7 +45,13 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::AddSecrets(args) => {
             let edit = add_secrets_edit(&args)?;
             let bytes = read_input(args.file.as_deref())?;
-            run_transform(&bytes, args.file.as_deref(), &[edit], &args.output, reporter)
+            run_transform(
+                &bytes,
+                args.file.as_deref(),
+                &[edit],
+                &args.output,
+                reporter,
+            )
         }
         Command::RemoveSecrets(args) => {
             let (file, edit) = remove_secrets_edit(&args)?;
@@ -162,7 +168,10 @@ fn run_validate(args: &ValidateArgs, reporter: Reporter) -> anyhow::Result<Outco
     let text = if args.json {
         format!("{}\n", findings_json(&findings))
     } else {
-        findings.iter().map(|finding| format!("{finding}\n")).collect()
+        findings
+            .iter()
+            .map(|finding| format!("{finding}\n"))
+            .collect()
     };
     write_output(None, &text)?;
 
