@@ -113,7 +113,8 @@ pub fn run_rollout(args: &RunArgs, reporter: Reporter) -> anyhow::Result<Outcome
     };
     let mut runner = live_runner(transport, rollout.aws_options, reporter);
 
-    let reports = run(&request, &mut runner, &console)?;
+    let mut reports = Vec::new();
+    let result = run(&request, &mut runner, &console, &mut reports);
     reporter.debug(&format!("{} aws calls", runner.calls_made()));
 
     let mut summary = String::new();
@@ -129,7 +130,7 @@ pub fn run_rollout(args: &RunArgs, reporter: Reporter) -> anyhow::Result<Outcome
         summary.push_str(&line);
     }
     write_output(None, &summary)?;
-    Ok(Outcome::Done)
+    result.map(|()| Outcome::Done)
 }
 
 fn live_runner(transport: Transport, options: AwsOptions, reporter: Reporter) -> Runner {

@@ -38,8 +38,9 @@ pub struct EnvironmentReport {
     pub result: EnvironmentResult,
 }
 
-/// Rolls the change out to each environment in order and returns one report
-/// per environment.
+/// Rolls the change out to each environment in order, adding one report to
+/// `reports` as each environment ends, so a caller can show what was done
+/// before a failure.
 ///
 /// Stops at the first failure, before any write of the environments after it.
 /// Fails before any AWS call when a confirmation would be needed but cannot
@@ -48,7 +49,8 @@ pub fn run(
     request: &RunRequest,
     runner: &mut Runner,
     console: &dyn Console,
-) -> anyhow::Result<Vec<EnvironmentReport>> {
+    reports: &mut Vec<EnvironmentReport>,
+) -> anyhow::Result<()> {
     check_confirmations_possible(request, console)?;
 
     // 0. What the installed CLI accepts (once per run).
@@ -61,7 +63,6 @@ pub fn run(
         runner,
     )?;
 
-    let mut reports = Vec::new();
     for (index, environment) in request.environments.iter().enumerate() {
         let options = PrepareOptions {
             change: &request.change,
@@ -100,7 +101,7 @@ pub fn run(
             },
         });
     }
-    Ok(reports)
+    Ok(())
 }
 
 /// Tells whether to ask before an environment: its `confirm` setting, which
