@@ -42,8 +42,11 @@ pub enum Command {
     /// Print the rollout as a bash script of the exact aws commands
     Plan(PlanArgs),
 
-    /// Roll the change out: register a revision and update each service
+    /// Roll the change out: register, update, wait, verify; roll back on failure
     Run(RunArgs),
+
+    /// Roll an environment back to the revision it ran before the last run
+    Rollback(RollbackArgs),
 }
 
 #[derive(Debug, Args)]
@@ -214,11 +217,65 @@ pub struct RunArgs {
     #[command(flatten)]
     pub rollout: RolloutArgs,
 
-    /// Record every aws call and its answer to FILE (secret values redacted)
+    #[command(flatten)]
+    pub wait: WaitArgs,
+
+    /// How long the health URL may take to pass, e.g. 90s or 2m
+    #[arg(long, value_name = "DURATION", default_value = "2m")]
+    pub health_timeout: String,
+
+    /// Leave a failed deployment in place instead of rolling back
+    #[arg(long)]
+    pub no_rollback: bool,
+}
+
+/// Polling, the journal, and recording; shared by `run` and `rollback`.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// Time between two describe-services polls, e.g. 5s
+    #[arg(long, value_name = "DURATION", default_value = "5s")]
+    pub poll_interval: String,
+
+    /// How long a deployment may take, e.g. 15m
+    #[arg(long, value_name = "DURATION", default_value = "15m")]
+    pub timeout: String,
+
+    /// Fail a deployment after this many stopped tasks (0: wait for ECS)
+    #[arg(long, value_name = "COUNT", default_value_t = 3)]
+    pub max_failed_tasks: u64,
+
+    /// Directory of the run journal [default: $XDG_STATE_HOME/bcos-taskdef,
+    /// else ~/.local/state/bcos-taskdef]
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+
+    /// Record every call and its answer to FILE (secret values redacted)
     #[arg(long, value_name = "FILE", conflicts_with = "replay")]
     pub record: Option<PathBuf>,
 
-    /// Answer every aws call from a recording instead of running aws
+    /// Answer every call from a recording instead of running aws
     #[arg(long, value_name = "FILE")]
     pub replay: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// Environment to roll back
+    #[arg(long = "env", value_name = "NAME")]
+    pub environment: String,
+
+    /// TOML file of environments, replacing the built-in BCOS ones
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub wait: WaitArgs,
+
+    /// aws CLI profile for every call
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// AWS region for every call
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
 }

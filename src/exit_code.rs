@@ -8,6 +8,7 @@
 //! | 130  | interrupted |
 
 use crate::aws::CallError;
+use crate::deploy::DeployError;
 use crate::taskdef::TaskDefError;
 
 pub const SUCCESS: u8 = 0;
@@ -23,6 +24,16 @@ pub struct UsageError(pub String);
 
 /// Returns the exit code for an error that ended a command.
 pub fn for_error(error: &anyhow::Error) -> u8 {
+    let interrupted = error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<DeployError>(),
+            Some(DeployError::Interrupted { .. })
+        )
+    });
+    if interrupted {
+        return INTERRUPTED;
+    }
+
     let bad_input = error.chain().any(|cause| {
         cause.is::<TaskDefError>()
             || cause.is::<UsageError>()

@@ -28,6 +28,7 @@ pub mod aws;
 pub mod cli;
 pub mod deploy;
 pub mod exit_code;
+pub mod masking;
 pub mod pipe;
 pub mod rollout;
 pub mod taskdef;

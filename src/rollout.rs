@@ -1,13 +1,16 @@
-//! The `plan` and `run` commands: turn the typed flags into a validated
-//! request, build the runner, and print the outcome.
+//! The `plan`, `run` and `rollback` commands: turn the typed flags into a
+//! validated request, build the runner, and print the outcome.
 
+use std::cell::{Cell, RefCell};
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
-use crate::aws::{AwsFailure, AwsOptions, CallObserver, Recording, Runner, Transport};
-use crate::cli::{PlanArgs, RolloutArgs, RunArgs};
+use crate::aws::{AwsFailure, AwsOptions, CallObserver, Recording, Runner, Transport, shell_quote};
+use crate::cli::{PlanArgs, RollbackArgs, RolloutArgs, RunArgs, WaitArgs};
 use crate::deploy::{
-    ChangeRequest, Config, Console, Environment, EnvironmentResult, PlanRequest, RunRequest, plan,
+    Cancel, ChangeRequest, Clock, Config, Console, Environment, EnvironmentResult, FinishSettings,
+    Journal, PlanRequest, RealClock, RollbackResult, RunRequest, Session, VerifySettings,
+    VirtualClock, WaitSettings, default_state_dir, parse_duration, plan, roll_back_from_journal,
     run,
 };
 use crate::exit_code::UsageError;
@@ -68,7 +71,13 @@ pub fn run_plan(args: &PlanArgs, reporter: Reporter) -> anyhow::Result<Outcome> 
         drop_keys: args.rollout.drop_keys.clone(),
         aws_options: rollout.aws_options.clone(),
     };
-    let console = TerminalConsole { reporter };
+    let console = TerminalConsole::new(reporter);
+    if !args.live && args.rollout.check_secret_keys {
+        reporter.warning("--check-secret-keys applies to the read of --live only; the script checks that secrets exist, not their JSON keys");
+    }
+    if !args.live && !args.rollout.drop_keys.is_empty() {
+        reporter.warning("--drop-key applies to the read of --live only; the script registers every key, and an aws CLI that rejects one fails at register");
+    }
 
     let mut runner = args.live.then(|| {
         live_runner(
@@ -88,34 +97,48 @@ pub fn run_plan(args: &PlanArgs, reporter: Reporter) -> anyhow::Result<Outcome> 
 /// Runs `bcos-taskdef run`.
 pub fn run_rollout(args: &RunArgs, reporter: Reporter) -> anyhow::Result<Outcome> {
     let rollout = parse_rollout(&args.rollout)?;
+    let wait = wait_settings(&args.wait)?;
+    let health_timeout = parse_duration(&args.health_timeout)
+        .map_err(|reason| UsageError(format!("--health-timeout: {reason}")))?;
     let request = RunRequest {
         environments: rollout.environments,
         change: rollout.change,
         yes: args.rollout.yes,
         check_secret_keys: args.rollout.check_secret_keys,
         drop_keys: args.rollout.drop_keys.clone(),
+        finish: FinishSettings {
+            verify: VerifySettings {
+                health_timeout,
+                retry_interval: wait.poll_interval,
+                ..VerifySettings::default()
+            },
+            wait,
+            no_rollback: args.no_rollback,
+            rollback_command: rollback_command(
+                args.rollout.config.as_deref(),
+                &args.wait,
+                &rollout.aws_options,
+            ),
+        },
     };
-    let console = TerminalConsole { reporter };
 
-    let transport = match (&args.record, &args.replay) {
-        (_, Some(path)) => Transport::Replay {
-            recording: Recording::load(path).map_err(UsageError)?,
-            next: 0,
-        },
-        (Some(path), None) => Transport::Record {
-            program: "aws".into(),
-            recording: Recording::default(),
-            path: path.clone(),
-        },
-        (None, None) => Transport::Live {
-            program: "aws".into(),
-        },
-    };
+    let console = TerminalConsole::new(reporter);
+    let mut journal = open_journal(&args.wait)?;
+    let (transport, clock) = transport_and_clock(&args.wait)?;
     let mut runner = live_runner(transport, rollout.aws_options, reporter);
+    let cancel = install_ctrl_c()?;
+    let mut session = Session {
+        runner: &mut runner,
+        console: &console,
+        clock: clock.as_ref(),
+        cancel: &cancel,
+        journal: &mut journal,
+    };
 
     let mut reports = Vec::new();
-    let result = run(&request, &mut runner, &console, &mut reports);
-    reporter.debug(&format!("{} aws calls", runner.calls_made()));
+    let result = run(&request, &mut session, &mut reports);
+    console.end_live_line();
+    reporter.debug(&format!("{} calls", runner.calls_made()));
 
     let mut summary = String::new();
     for report in reports {
@@ -130,7 +153,147 @@ pub fn run_rollout(args: &RunArgs, reporter: Reporter) -> anyhow::Result<Outcome
         summary.push_str(&line);
     }
     write_output(None, &summary)?;
-    result.map(|()| Outcome::Done)
+    result?;
+    runner.check_replay_finished()?;
+    Ok(Outcome::Done)
+}
+
+/// Runs `bcos-taskdef rollback`.
+pub fn run_rollback(args: &RollbackArgs, reporter: Reporter) -> anyhow::Result<Outcome> {
+    let config = match &args.config {
+        Some(path) => Config::load(path).map_err(UsageError)?,
+        None => Config::built_in(),
+    };
+    let environment = config
+        .select(std::slice::from_ref(&args.environment))
+        .map_err(UsageError)?
+        .remove(0);
+    let settings = wait_settings(&args.wait)?;
+    let options = AwsOptions {
+        profile: args.profile.clone(),
+        region: args.region.clone(),
+    };
+
+    let console = TerminalConsole::new(reporter);
+    let mut journal = open_journal(&args.wait)?;
+    let (transport, clock) = transport_and_clock(&args.wait)?;
+    let mut runner = live_runner(transport, options, reporter);
+    let cancel = install_ctrl_c()?;
+    let mut session = Session {
+        runner: &mut runner,
+        console: &console,
+        clock: clock.as_ref(),
+        cancel: &cancel,
+        journal: &mut journal,
+    };
+
+    let result = roll_back_from_journal(&environment, &settings, &mut session);
+    console.end_live_line();
+    let result = result?;
+    runner.check_replay_finished()?;
+    let line = match result {
+        RollbackResult::RolledBack { from, to } => {
+            format!("{}: {from} -> {to}\n", environment.name)
+        }
+        RollbackResult::NothingToDo { current } => {
+            reporter.note(&format!(
+                "{}: the service already runs the revision from before the last run",
+                environment.name
+            ));
+            format!("{}: unchanged ({current})\n", environment.name)
+        }
+    };
+    write_output(None, &line)?;
+    Ok(Outcome::Done)
+}
+
+fn wait_settings(args: &WaitArgs) -> anyhow::Result<WaitSettings> {
+    let poll_interval = parse_duration(&args.poll_interval)
+        .map_err(|reason| UsageError(format!("--poll-interval: {reason}")))?;
+    let timeout = parse_duration(&args.timeout)
+        .map_err(|reason| UsageError(format!("--timeout: {reason}")))?;
+    if poll_interval.is_zero() {
+        return Err(UsageError("--poll-interval must be more than 0".into()).into());
+    }
+    Ok(WaitSettings {
+        poll_interval,
+        timeout,
+        max_failed_tasks: args.max_failed_tasks,
+    })
+}
+
+fn open_journal(args: &WaitArgs) -> anyhow::Result<Journal> {
+    let state_dir = match &args.state_dir {
+        Some(dir) => dir.clone(),
+        None => default_state_dir().map_err(UsageError)?,
+    };
+    Ok(Journal::open(&state_dir).map_err(UsageError)?)
+}
+
+/// Chooses how calls are made, and a virtual clock for a replay so that its
+/// waits take no time.
+fn transport_and_clock(args: &WaitArgs) -> anyhow::Result<(Transport, Box<dyn Clock>)> {
+    Ok(match (&args.record, &args.replay) {
+        (_, Some(path)) => (
+            Transport::Replay {
+                recording: Recording::load(path).map_err(UsageError)?,
+                next: 0,
+            },
+            Box::new(VirtualClock::default()),
+        ),
+        (Some(path), None) => (
+            Transport::Record {
+                program: "aws".into(),
+                recording: Recording::default(),
+                path: path.clone(),
+            },
+            Box::new(RealClock::new()),
+        ),
+        (None, None) => (
+            Transport::Live {
+                program: "aws".into(),
+            },
+            Box::new(RealClock::new()),
+        ),
+    })
+}
+
+/// Makes the first Ctrl-C a request to stop cleanly and a second one an
+/// immediate exit with code 130.
+fn install_ctrl_c() -> anyhow::Result<Cancel> {
+    let cancel = Cancel::default();
+    signal_hook::flag::register_conditional_shutdown(
+        signal_hook::consts::SIGINT,
+        130,
+        cancel.flag(),
+    )?;
+    signal_hook::flag::register(signal_hook::consts::SIGINT, cancel.flag())?;
+    Ok(cancel)
+}
+
+/// Returns the `rollback` command matching this run's options, without `--env`.
+fn rollback_command(
+    config: Option<&std::path::Path>,
+    wait: &WaitArgs,
+    options: &AwsOptions,
+) -> String {
+    let mut words = vec!["bcos-taskdef".to_string(), "rollback".to_string()];
+    if let Some(config) = config {
+        words.extend([
+            "--config".to_string(),
+            shell_quote(&config.display().to_string()),
+        ]);
+    }
+    if let Some(state_dir) = &wait.state_dir {
+        words.extend([
+            "--state-dir".to_string(),
+            shell_quote(&state_dir.display().to_string()),
+        ]);
+    }
+    for arg in options.global_args() {
+        words.push(shell_quote(&arg));
+    }
+    words.join(" ")
 }
 
 fn live_runner(transport: Transport, options: AwsOptions, reporter: Reporter) -> Runner {
@@ -156,15 +319,49 @@ impl CallObserver for EchoObserver {
 /// Progress on stderr; confirmations asked on the terminal.
 struct TerminalConsole {
     reporter: Reporter,
+    /// Tells whether a live status line is on screen without its newline.
+    live_line: Cell<bool>,
+    last_state: RefCell<String>,
+}
+
+impl TerminalConsole {
+    fn new(reporter: Reporter) -> Self {
+        Self {
+            reporter,
+            live_line: Cell::new(false),
+            last_state: RefCell::new(String::new()),
+        }
+    }
+
+    fn end_live_line(&self) {
+        if self.live_line.replace(false) {
+            eprintln!();
+        }
+    }
 }
 
 impl Console for TerminalConsole {
     fn progress(&self, message: &str) {
+        self.end_live_line();
         self.reporter.note(message);
     }
 
     fn warning(&self, message: &str) {
+        self.end_live_line();
         self.reporter.warning(message);
+    }
+
+    fn status(&self, state: &str, elapsed: Duration) {
+        if self.reporter.is_quiet() {
+            return;
+        }
+        if std::io::stderr().is_terminal() {
+            eprint!("\r\x1b[K{state} ({} s)", elapsed.as_secs());
+            let _ = std::io::stderr().flush();
+            self.live_line.set(true);
+        } else if self.last_state.replace(state.to_string()) != state {
+            self.reporter.note(state);
+        }
     }
 
     fn can_confirm(&self) -> bool {

@@ -8,8 +8,10 @@ use std::process::Output;
 
 use serde_json::{Value, json};
 
-const JOB: [&str; 9] = [
+const JOB: [&str; 11] = [
     "run",
+    "--config",
+    "fixtures/demo/config.toml",
     "--env",
     "staging",
     "--env",
@@ -54,7 +56,11 @@ fn replay(session: &Value) -> Output {
     let mut args: Vec<&str> = JOB.to_vec();
     let path_text = path.display().to_string();
     args.extend(["--yes", "--replay", &path_text]);
+    let state = tempfile::tempdir().unwrap();
+    let state_text = state.path().display().to_string();
+    args.extend(["--state-dir", &state_text]);
     std::process::Command::new(env!("CARGO_BIN_EXE_bcos-taskdef"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(&args)
         // A replay starts no process, so no aws may be found either.
         .env("PATH", "/nonexistent")

@@ -39,6 +39,10 @@ fn render(result: Result<Transformed, bcos_taskdef::taskdef::TaskDefError>) -> S
     let lists = [
         ("removed read-only", &conversion.removed_read_only),
         ("kept unknown", &conversion.unknown_keys),
+        (
+            "kept unknown container keys",
+            &conversion.unknown_container_keys,
+        ),
         ("dropped reserved tags", &conversion.dropped_reserved_tags),
         ("ignored wrapper keys", &conversion.ignored_wrapper_keys),
     ];

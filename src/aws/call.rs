@@ -19,9 +19,18 @@ pub struct AwsCall {
     /// ("registering a new revision of `bcos-staging`").
     pub purpose: String,
     pub access: Access,
-    /// The output contains a secret value, so it must be redacted before it is
-    /// recorded or shown.
-    pub returns_secret: bool,
+    /// What must be hidden in the output before it is recorded.
+    pub redaction: Redaction,
+}
+
+/// Parts of a call's output that must never reach a recording.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Redaction {
+    None,
+    /// A `get-secret-value` answer: the value goes, its JSON keys stay.
+    SecretValue,
+    /// Log events: the value after each of these secret names is masked.
+    LogMessages(Vec<String>),
 }
 
 impl AwsCall {
@@ -30,7 +39,7 @@ impl AwsCall {
             args: args.iter().map(|arg| arg.to_string()).collect(),
             purpose: purpose.into(),
             access,
-            returns_secret: false,
+            redaction: Redaction::None,
         }
     }
 
@@ -123,21 +132,28 @@ impl AwsCall {
         )
     }
 
-    /// Reads a secret's value to check its JSON keys; the output is a secret.
-    pub fn get_secret_value(secret_arn: &str) -> Self {
+    /// Reads a secret's value, of the version with `stage` or `id` when given,
+    /// to check its JSON keys; the output is a secret.
+    pub fn get_secret_value(secret_arn: &str, stage: Option<&str>, id: Option<&str>) -> Self {
+        let mut args = vec![
+            "secretsmanager",
+            "get-secret-value",
+            "--secret-id",
+            secret_arn,
+        ];
+        if let Some(stage) = stage {
+            args.extend_from_slice(&["--version-stage", stage]);
+        }
+        if let Some(id) = id {
+            args.extend_from_slice(&["--version-id", id]);
+        }
+        args.extend_from_slice(&["--output", "json"]);
         let mut call = Self::new(
-            &[
-                "secretsmanager",
-                "get-secret-value",
-                "--secret-id",
-                secret_arn,
-                "--output",
-                "json",
-            ],
+            &args,
             format!("reading the JSON keys of secret `{secret_arn}`"),
             Access::Read,
         );
-        call.returns_secret = true;
+        call.redaction = Redaction::SecretValue;
         call
     }
 
@@ -174,6 +190,71 @@ impl AwsCall {
             format!("updating service `{service}` to `{task_definition}`"),
             Access::Write,
         )
+    }
+
+    /// Lists the stopped tasks of a service, to explain failed tasks.
+    pub fn list_stopped_tasks(cluster: &str, service: &str) -> Self {
+        Self::new(
+            &[
+                "ecs",
+                "list-tasks",
+                "--cluster",
+                cluster,
+                "--service-name",
+                service,
+                "--desired-status",
+                "STOPPED",
+                "--output",
+                "json",
+            ],
+            format!("listing the stopped tasks of service `{service}`"),
+            Access::Read,
+        )
+    }
+
+    /// Describes up to 100 tasks of one cluster, the API's limit per call.
+    pub fn describe_tasks(cluster: &str, task_arns: &[&str]) -> Self {
+        let mut args = vec!["ecs", "describe-tasks", "--cluster", cluster, "--tasks"];
+        args.extend_from_slice(task_arns);
+        args.extend_from_slice(&["--output", "json"]);
+        Self::new(
+            &args,
+            format!("describing stopped tasks in cluster `{cluster}`"),
+            Access::Read,
+        )
+    }
+
+    /// Reads at most `max_items` log events matching `pattern` since
+    /// `start_millis`; `--max-items` bounds the CLI's automatic paging.
+    pub fn filter_log_events(
+        log_group: &str,
+        start_millis: i64,
+        pattern: &str,
+        max_items: u32,
+        secret_names: Vec<String>,
+    ) -> Self {
+        let start = start_millis.to_string();
+        let max_items = max_items.to_string();
+        let mut call = Self::new(
+            &[
+                "logs",
+                "filter-log-events",
+                "--log-group-name",
+                log_group,
+                "--start-time",
+                &start,
+                "--filter-pattern",
+                pattern,
+                "--max-items",
+                &max_items,
+                "--output",
+                "json",
+            ],
+            format!("reading recent errors from log group `{log_group}`"),
+            Access::Read,
+        );
+        call.redaction = Redaction::LogMessages(secret_names);
+        call
     }
 
     /// Returns the command line as a shell would need it, quoted where needed.
@@ -239,8 +320,11 @@ mod tests {
 
     #[test]
     fn secret_value_output_is_marked() {
-        assert!(AwsCall::get_secret_value("arn").returns_secret);
-        assert!(!AwsCall::describe_secret("arn").returns_secret);
+        assert_eq!(
+            AwsCall::get_secret_value("arn", None, None).redaction,
+            Redaction::SecretValue
+        );
+        assert_eq!(AwsCall::describe_secret("arn").redaction, Redaction::None);
     }
 
     #[test]

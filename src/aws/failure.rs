@@ -55,7 +55,7 @@ impl AwsFailure {
                 "The aws CLI has no valid credentials. Log in as you usually do (for example `aws sso login --profile NAME`), or pass --profile; check with `aws sts get-caller-identity`."
             }
             FailureKind::NoRegion => {
-                "No AWS region is set. Pass --region, or set AWS_REGION or the profile's region."
+                "No AWS region is set. Pass --region, or set AWS_DEFAULT_REGION (aws CLI v1 reads only that one; v2 also reads AWS_REGION) or the profile's region."
             }
             FailureKind::AccessDenied => {
                 "The caller lacks a permission for this call; the message above names the action. Ask for it, or run as a role that has it."

@@ -7,8 +7,10 @@ mod recording;
 mod runner;
 mod version;
 
-pub use call::{Access, AwsCall, shell_quote};
+pub use call::{Access, AwsCall, Redaction, shell_quote};
 pub use failure::{AwsFailure, FailureKind};
 pub use recording::{REDACTED, RecordedCall, Recording, redact_secret_value};
-pub use runner::{AwsOptions, CallError, CallObserver, Outcome, Runner, Silent, Transport};
+pub use runner::{
+    AwsOptions, CallError, CallObserver, HttpAnswer, Outcome, Runner, Silent, Transport,
+};
 pub use version::{CliVersion, parse_cli_version};

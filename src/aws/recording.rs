@@ -21,9 +21,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::call::shell_quote;
+use super::call::{Redaction, shell_quote};
 use super::runner::{CallError, Outcome};
 use crate::atomic_file::write_atomically;
+use crate::masking::mask_secret_values;
 
 const FORMAT: &str = "bcos-taskdef recording";
 const VERSION: u32 = 1;
@@ -182,14 +183,16 @@ fn shorten(text: &str, offset: usize, width: usize) -> String {
 }
 
 impl RecordedCall {
-    /// Builds the record of a call; `returns_secret` redacts the secret value.
-    pub fn new(args: Vec<String>, outcome: &Outcome, returns_secret: bool) -> Self {
+    /// Builds the record of a call, with the parts `redaction` names hidden.
+    pub fn new(args: Vec<String>, outcome: &Outcome, redaction: &Redaction) -> Self {
         let mut stdout = match serde_json::from_str::<Value>(&outcome.stdout) {
             Ok(json @ (Value::Object(_) | Value::Array(_))) => json,
             _ => Value::String(outcome.stdout.clone()),
         };
-        if returns_secret {
-            stdout = redact_secret_value(stdout);
+        match redaction {
+            Redaction::None => {}
+            Redaction::SecretValue => stdout = redact_secret_value(stdout),
+            Redaction::LogMessages(names) => mask_log_messages(&mut stdout, names),
         }
 
         Self {
@@ -197,6 +200,17 @@ impl RecordedCall {
             exit_code: outcome.exit_code,
             stdout,
             stderr: outcome.stderr.clone(),
+        }
+    }
+}
+
+/// Masks the values after secret names in each `events[].message` of a
+/// `filter-log-events` answer.
+fn mask_log_messages(stdout: &mut Value, names: &[String]) {
+    let events = stdout.get_mut("events").and_then(Value::as_array_mut);
+    for event in events.into_iter().flatten() {
+        if let Some(Value::String(message)) = event.get_mut("message") {
+            *message = mask_secret_values(message, names);
         }
     }
 }

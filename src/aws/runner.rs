@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::call::AwsCall;
+use super::call::{AwsCall, Redaction};
 use super::failure::{AwsFailure, FailureKind};
 use super::recording::{RecordedCall, Recording};
 
@@ -112,6 +112,28 @@ impl Runner {
         self.calls_made
     }
 
+    /// Fails when a replay ended before using every recorded call: the run
+    /// then did less than the recorded one, which a replay must not hide.
+    pub fn check_replay_finished(&self) -> Result<(), CallError> {
+        let Transport::Replay { recording, next } = &self.transport else {
+            return Ok(());
+        };
+        match recording.calls.get(*next) {
+            None => Ok(()),
+            Some(unused) => Err(CallError::Replay(format!(
+                "the run made {next} calls, but the recording has {}; the first one not made is `aws {}`",
+                recording.calls.len(),
+                unused
+                    .args
+                    .iter()
+                    .take(2)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ))),
+        }
+    }
+
     /// Tells whether calls go to AWS rather than to a recording.
     pub fn is_live(&self) -> bool {
         !matches!(self.transport, Transport::Replay { .. })
@@ -164,7 +186,7 @@ impl Runner {
                 let outcome = run_process(program, &args, call)?;
                 recording
                     .calls
-                    .push(RecordedCall::new(args, &outcome, call.returns_secret));
+                    .push(RecordedCall::new(args, &outcome, &call.redaction));
                 recording
                     .save(path)
                     .map_err(|reason| CallError::Recording {
@@ -179,6 +201,94 @@ impl Runner {
                 Ok(outcome)
             }
         }
+    }
+}
+
+/// The answer of an HTTP GET, or why there was none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpAnswer {
+    /// The status code, or `None` when no answer came (refused, timed out).
+    pub status: Option<u16>,
+    /// The first 64 KiB of the body, as text.
+    pub body: String,
+    /// Why no answer came.
+    pub error: Option<String>,
+}
+
+/// The largest health answer read; health endpoints answer with a few lines.
+const MAX_HTTP_BODY: u64 = 64 * 1024;
+
+impl Runner {
+    /// Sends an HTTP GET (a health check) live, or answers it from the
+    /// recording, so that a replay reaches no network at all.
+    pub fn http_get(&mut self, url: &str, timeout: Duration) -> Result<HttpAnswer, CallError> {
+        let args = vec!["(http)".to_string(), "GET".to_string(), url.to_string()];
+        self.observer.calling(&format!("GET {url}"));
+
+        match &mut self.transport {
+            Transport::Live { .. } => Ok(http_get_live(url, timeout)),
+            Transport::Record {
+                recording, path, ..
+            } => {
+                let answer = http_get_live(url, timeout);
+                let outcome = Outcome {
+                    exit_code: answer.status.map_or(0, i32::from),
+                    stdout: answer.body.clone(),
+                    stderr: answer.error.clone().unwrap_or_default(),
+                };
+                recording
+                    .calls
+                    .push(RecordedCall::new(args, &outcome, &Redaction::None));
+                recording
+                    .save(path)
+                    .map_err(|reason| CallError::Recording {
+                        path: path.display().to_string(),
+                        reason,
+                    })?;
+                Ok(answer)
+            }
+            Transport::Replay { recording, next } => {
+                let outcome = recording.answer(*next, &args)?;
+                *next += 1;
+                Ok(HttpAnswer {
+                    status: u16::try_from(outcome.exit_code)
+                        .ok()
+                        .filter(|status| *status != 0),
+                    body: outcome.stdout,
+                    error: Some(outcome.stderr).filter(|error| !error.is_empty()),
+                })
+            }
+        }
+    }
+}
+
+fn http_get_live(url: &str, timeout: Duration) -> HttpAnswer {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false)
+        .build()
+        .into();
+
+    match agent.get(url).call() {
+        Ok(mut response) => {
+            let status = response.status().as_u16();
+            let body = response
+                .body_mut()
+                .with_config()
+                .limit(MAX_HTTP_BODY)
+                .read_to_string()
+                .unwrap_or_else(|err| format!("(unreadable body: {err})"));
+            HttpAnswer {
+                status: Some(status),
+                body,
+                error: None,
+            }
+        }
+        Err(err) => HttpAnswer {
+            status: None,
+            body: String::new(),
+            error: Some(err.to_string()),
+        },
     }
 }
 

@@ -6,6 +6,9 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use super::DeployError;
+use super::health_expect::{DEFAULT_HEALTH_EXPECT, HealthExpectation};
+
 const BUILT_IN: &str = include_str!("bcos.toml");
 
 /// One environment as the config file spells it.
@@ -20,7 +23,9 @@ struct EnvironmentTable {
     secret_stack: Option<String>,
     secret_arn_output: Option<String>,
     health_url: Option<String>,
+    health_expect: Option<String>,
     log_group: Option<String>,
+    log_error_pattern: Option<String>,
     confirm: Option<bool>,
 }
 
@@ -52,9 +57,36 @@ pub struct Environment {
     pub container: Option<String>,
     pub secret_arn: SecretArnSource,
     pub health_url: Option<String>,
+    /// A jq expression the health answer must satisfy; `None` for the default.
+    pub health_expect: Option<String>,
     pub log_group: Option<String>,
+    /// A CloudWatch Logs filter pattern for error lines; `None` for the default.
+    pub log_error_pattern: Option<String>,
     /// `None` means the default: ask before every environment after the first.
     pub confirm: Option<bool>,
+}
+
+/// The filter pattern for error lines when the config gives none: any of the terms.
+pub const DEFAULT_LOG_ERROR_PATTERN: &str = "?ERROR ?FATAL ?Exception ?panic";
+
+impl Environment {
+    /// Returns the compiled health expectation.
+    ///
+    /// Fails only for an invalid expression, which config validation rejects first.
+    pub fn health_expectation(&self) -> Result<HealthExpectation, DeployError> {
+        let code = self
+            .health_expect
+            .as_deref()
+            .unwrap_or(DEFAULT_HEALTH_EXPECT);
+        HealthExpectation::compile(code).map_err(DeployError::Aws)
+    }
+
+    /// Returns the filter pattern for error lines in the logs.
+    pub fn log_error_pattern(&self) -> &str {
+        self.log_error_pattern
+            .as_deref()
+            .unwrap_or(DEFAULT_LOG_ERROR_PATTERN)
+    }
 }
 
 /// All configured environments, by name.
@@ -118,16 +150,39 @@ impl Config {
     }
 }
 
+/// Checks a family, cluster or service name: 1 to 255 letters, digits,
+/// hyphens and underscores, as ECS allows.
+fn check_ecs_name(name: &str) -> Result<(), String> {
+    let valid_chars = name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if name.is_empty() || name.len() > 255 || !valid_chars {
+        return Err(
+            "is not an ECS name (1 to 255 letters, digits, hyphens and underscores)".into(),
+        );
+    }
+    Ok(())
+}
+
+/// Checks a CloudFormation stack name: a letter, then letters, digits and
+/// hyphens, at most 128 characters.
+fn check_stack_name(name: &str) -> Result<(), String> {
+    let starts_with_letter = name.starts_with(|c: char| c.is_ascii_alphabetic());
+    let valid_chars = name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if !starts_with_letter || !valid_chars || name.len() > 128 {
+        return Err("is not a stack name (a letter, then letters, digits and hyphens)".into());
+    }
+    Ok(())
+}
+
 fn validate_environment(name: &str, table: EnvironmentTable) -> Result<Environment, String> {
-    let where_ = format!("environments.{name}");
+    let table_path = format!("environments.{name}");
     for (key, value) in [
         ("family", &table.family),
         ("cluster", &table.cluster),
         ("service", &table.service),
     ] {
-        if value.trim().is_empty() {
-            return Err(format!("{where_}.{key} is empty"));
-        }
+        check_ecs_name(value).map_err(|reason| format!("{table_path}.{key} {value:?} {reason}"))?;
     }
 
     let secret_arn = match (
@@ -137,41 +192,62 @@ fn validate_environment(name: &str, table: EnvironmentTable) -> Result<Environme
     ) {
         (Some(arn), None, None) => {
             crate::taskdef::parse_whole_secret(&arn, false)
-                .map_err(|reason| format!("{where_}.secret_arn {arn:?} {reason}"))?;
+                .map_err(|reason| format!("{table_path}.secret_arn {arn:?} {reason}"))?;
             SecretArnSource::Literal(arn)
         }
-        (None, Some(stack), Some(output)) if !stack.is_empty() && !output.is_empty() => {
+        (None, Some(stack), Some(output)) => {
+            check_stack_name(&stack)
+                .map_err(|reason| format!("{table_path}.secret_stack {stack:?} {reason}"))?;
+            if output.is_empty() || !output.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(format!(
+                    "{table_path}.secret_arn_output {output:?} is not a stack output name (letters and digits only)"
+                ));
+            }
             SecretArnSource::StackOutput { stack, output }
         }
         (None, None, None) => SecretArnSource::Inferred,
         (Some(_), _, _) => {
             return Err(format!(
-                "{where_} sets secret_arn and secret_stack/secret_arn_output; keep one"
+                "{table_path} sets secret_arn and secret_stack/secret_arn_output; keep one"
             ));
         }
         _ => {
             return Err(format!(
-                "{where_} needs both secret_stack and secret_arn_output, both non-empty"
+                "{table_path} needs both secret_stack and secret_arn_output, both non-empty"
             ));
         }
     };
 
-    if let Some(url) = &table.health_url
-        && !(url.starts_with("http://") || url.starts_with("https://"))
+    if let Some(url) = &table.health_url {
+        let host = url
+            .strip_prefix("http://")
+            .or_else(|| url.strip_prefix("https://"));
+        if host.is_none_or(|rest| {
+            rest.is_empty() || rest.starts_with('/') || rest.contains(char::is_whitespace)
+        }) {
+            return Err(format!(
+                "{table_path}.health_url {url:?} must be an http:// or https:// URL with a host"
+            ));
+        }
+    }
+    if let Some(code) = &table.health_expect {
+        HealthExpectation::compile(code)
+            .map_err(|reason| format!("{table_path}.health_expect: {reason}"))?;
+    }
+    if let Some(pattern) = &table.log_error_pattern
+        && pattern.trim().is_empty()
     {
-        return Err(format!(
-            "{where_}.health_url {url:?} must start with http:// or https://"
-        ));
+        return Err(format!("{table_path}.log_error_pattern is empty"));
     }
     if let Some(group) = &table.log_group
         && group.is_empty()
     {
-        return Err(format!("{where_}.log_group is empty"));
+        return Err(format!("{table_path}.log_group is empty"));
     }
     if let Some(container) = &table.container
         && container.is_empty()
     {
-        return Err(format!("{where_}.container is empty"));
+        return Err(format!("{table_path}.container is empty"));
     }
 
     Ok(Environment {
@@ -182,7 +258,9 @@ fn validate_environment(name: &str, table: EnvironmentTable) -> Result<Environme
         container: table.container,
         secret_arn,
         health_url: table.health_url,
+        health_expect: table.health_expect,
         log_group: table.log_group,
+        log_error_pattern: table.log_error_pattern,
         confirm: table.confirm,
     })
 }
@@ -270,10 +348,48 @@ service = "web"
     }
 
     #[test]
-    fn health_url_must_be_http() {
-        let err = Config::parse(&format!("{MINIMAL}health_url = \"ftp://x\"\n"), "t").unwrap_err();
+    fn invalid_health_expect_is_an_error() {
+        let err =
+            Config::parse(&format!("{MINIMAL}health_expect = \".status ==\"\n"), "t").unwrap_err();
 
-        assert!(err.contains("must start with http:// or https://"), "{err}");
+        assert!(
+            err.contains("environments.qa.health_expect: invalid jq expression"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn health_url_must_be_http_with_a_host() {
+        for url in ["ftp://x", "http://", "https:///health", "http://a b/"] {
+            let err =
+                Config::parse(&format!("{MINIMAL}health_url = \"{url}\"\n"), "t").unwrap_err();
+
+            assert!(
+                err.contains("must be an http:// or https:// URL with a host"),
+                "{url}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_outside_ecs_rules_are_rejected() {
+        let text = MINIMAL.replace("cluster = \"main\"", "cluster = \"main qa; x\"");
+
+        let err = Config::parse(&text, "t").unwrap_err();
+
+        assert!(
+            err.contains("environments.qa.cluster \"main qa; x\" is not an ECS name"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn quote_in_output_name_is_rejected() {
+        let text = format!("{MINIMAL}secret_stack = \"Sec\"\nsecret_arn_output = \"Qa'Arn\"\n");
+
+        let err = Config::parse(&text, "t").unwrap_err();
+
+        assert!(err.contains("is not a stack output name"), "{err}");
     }
 
     #[test]

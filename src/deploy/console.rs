@@ -6,6 +6,10 @@ pub trait Console {
     /// Reports a step (stderr in the CLI).
     fn progress(&self, message: &str);
 
+    /// Reports the state of a wait at each poll. A terminal shows it as one
+    /// live line; other outputs print it only when `state` changes.
+    fn status(&self, state: &str, elapsed: std::time::Duration);
+
     /// Reports something the user should look at.
     fn warning(&self, message: &str);
 

@@ -21,4 +21,21 @@ pub enum DeployError {
     /// The user answered no before an environment.
     #[error("stopped before environment {0}: not confirmed")]
     NotConfirmed(String),
+
+    /// The deployment or its verification failed; `rollback` says what became
+    /// of the service.
+    #[error("{environment}: deploy failed: {reason}; {rollback}")]
+    Failed {
+        environment: String,
+        reason: String,
+        rollback: String,
+    },
+
+    /// Ctrl-C stopped the run; the journal records where.
+    #[error("{environment}: interrupted {during}. To roll back: {rollback_command}")]
+    Interrupted {
+        environment: String,
+        during: String,
+        rollback_command: String,
+    },
 }

@@ -265,7 +265,13 @@ impl EnvironmentSection<'_> {
         }
         match &self.environment.secret_arn {
             SecretArnSource::Inferred => String::new(),
-            SecretArnSource::Literal(arn) => format!("{v}_secret_arn={}\n", shell_quote(arn)),
+            SecretArnSource::Literal(arn) => {
+                format!(
+                    "{v}_secret_arn={}\n{}\n",
+                    shell_quote(arn),
+                    self.describe_secret_line()
+                )
+            }
             SecretArnSource::StackOutput { stack, output } => {
                 let query = format!("Stacks[0].Outputs[?OutputKey=='{output}'].OutputValue | [0]");
                 let describe = self.aws(&literal(&[
@@ -278,18 +284,23 @@ impl EnvironmentSection<'_> {
                     "--output",
                     "text",
                 ]));
-                let mut check = literal(&["secretsmanager", "describe-secret", "--secret-id"]);
-                check.push(Word::Expanded(format!("${v}_secret_arn")));
-                check.extend(literal(&["--query", "ARN", "--output", "text"]));
-                let check = self.aws(&check);
+                let check = self.describe_secret_line();
                 format!(
-                    "{v}_secret_arn=$({describe})\n[ -n \"${v}_secret_arn\" ] && [ \"${v}_secret_arn\" != None ] || {{ echo {}: stack {} has no output {} >&2; exit 1; }}\n{check} >/dev/null\n",
+                    "{v}_secret_arn=$({describe})\n[ -n \"${v}_secret_arn\" ] && [ \"${v}_secret_arn\" != None ] || {{ echo {}: stack {} has no output {} >&2; exit 1; }}\n{check}\n",
                     shell_quote(&self.environment.name),
                     shell_quote(stack),
                     shell_quote(output),
                 )
             }
         }
+    }
+
+    /// Checks that the environment's secret exists, as the run's pre-flight does.
+    fn describe_secret_line(&self) -> String {
+        let mut check = literal(&["secretsmanager", "describe-secret", "--secret-id"]);
+        check.push(Word::Expanded(format!("${}_secret_arn", self.var)));
+        check.extend(literal(&["--query", "ARN", "--output", "text"]));
+        format!("{} >/dev/null", self.aws(&check))
     }
 
     fn secret_arn_argument(&self) -> Option<String> {

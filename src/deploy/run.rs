@@ -1,17 +1,23 @@
 //! `bcos-taskdef run`: the rollout, one environment after the other, in the
 //! order given. Read top to bottom, this file is the list of steps.
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use crate::aws::{AwsCall, Runner};
 use crate::exit_code::UsageError;
 
 use super::DeployError;
 use super::cli_model::inspect_cli;
+use super::clock::{Cancel, Clock};
 use super::config::Environment;
 use super::console::Console;
 use super::edits::ChangeRequest;
+use super::finish::{FinishSettings, finish_rollout, secret_names};
+use super::journal::{Journal, JournalEntry, JournalOutcome};
 use super::prepare::{PrepareOptions, Prepared, prepare, read_service_task_definition};
 use super::secret_arns::resolve_secret_arns;
 use super::service::{short_name, task_definition_arn};
+use super::wait::{Started, started_deployment};
 
 /// Everything a run needs, validated.
 #[derive(Debug, Clone)]
@@ -22,6 +28,17 @@ pub struct RunRequest {
     pub yes: bool,
     pub check_secret_keys: bool,
     pub drop_keys: Vec<String>,
+    pub finish: FinishSettings,
+}
+
+/// The collaborators of a run: how it calls AWS, talks to the user, keeps
+/// time, learns of Ctrl-C and records what it did.
+pub struct Session<'a> {
+    pub runner: &'a mut Runner,
+    pub console: &'a dyn Console,
+    pub clock: &'a dyn Clock,
+    pub cancel: &'a Cancel,
+    pub journal: &'a mut Journal,
 }
 
 /// How one environment ended.
@@ -39,30 +56,30 @@ pub struct EnvironmentReport {
 }
 
 /// Rolls the change out to each environment in order, adding one report to
-/// `reports` as each environment ends, so a caller can show what was done
+/// `reports` as each environment succeeds, so a caller can show what was done
 /// before a failure.
 ///
-/// Stops at the first failure, before any write of the environments after it.
-/// Fails before any AWS call when a confirmation would be needed but cannot
-/// be asked.
+/// Stops at the first failure, before any write of the environments after
+/// it; a failed deployment is rolled back first (unless disabled). Fails
+/// before any AWS call when a confirmation would be needed but cannot be asked.
 pub fn run(
     request: &RunRequest,
-    runner: &mut Runner,
-    console: &dyn Console,
+    session: &mut Session,
     reports: &mut Vec<EnvironmentReport>,
 ) -> anyhow::Result<()> {
-    check_confirmations_possible(request, console)?;
+    check_confirmations_possible(request, session.console)?;
 
     // 0. What the installed CLI accepts (once per run).
-    let cli = inspect_cli(runner)?;
+    let cli = inspect_cli(session.runner)?;
 
     // 1. Secret ARNs: one describe-stacks per stack for all environments.
     let secret_arns = resolve_secret_arns(
         &request.environments,
         request.change.uses_secret_arn(),
-        runner,
+        session.runner,
     )?;
 
+    let run_id = new_run_id();
     for (index, environment) in request.environments.iter().enumerate() {
         let options = PrepareOptions {
             change: &request.change,
@@ -71,37 +88,76 @@ pub fn run(
             drop_keys: &request.drop_keys,
             check_secret_keys: request.check_secret_keys,
         };
+        let report = roll_out_environment(request, index, environment, &options, &run_id, session)
+            .map_err(|err| interrupted_or(err, environment, &request.finish, session))?;
+        reports.push(report);
+    }
+    Ok(())
+}
 
-        // 2-4. Describe the service and what it runs, transform, pre-flight.
-        let prepared = prepare(environment, &options, runner, console)?;
+fn roll_out_environment(
+    request: &RunRequest,
+    index: usize,
+    environment: &Environment,
+    options: &PrepareOptions,
+    run_id: &str,
+    session: &mut Session,
+) -> anyhow::Result<EnvironmentReport> {
+    let unfinished = unfinished_rollout(session.journal, environment);
 
-        // 5. Nothing changed: no new revision.
-        if !prepared.changed {
-            console.progress(&format!("{}: already up to date", environment.name));
-            reports.push(EnvironmentReport {
-                environment: environment.name.clone(),
-                result: EnvironmentResult::Unchanged {
-                    current: prepared.current_arn,
-                },
-            });
-            continue;
-        }
+    // 2-4. Describe the service and what it runs, transform, pre-flight.
+    let prepared = prepare(environment, options, session.runner, session.console)?;
+    journal_start(session.journal, run_id, &prepared)?;
 
-        if needs_confirmation(index, environment) && !request.yes {
-            confirm_environment(&prepared, console)?;
-        }
+    // A run that stopped while waiting: the service already runs its revision.
+    if let Some(entry) =
+        unfinished.filter(|entry| entry.new_arn.as_deref() == Some(prepared.current_arn.as_str()))
+    {
+        return resume(request, environment, &prepared, &entry, session);
+    }
 
-        // 6-8. Register, compare-and-swap, update.
-        let new = register_and_update(&prepared, runner, console)?;
-        reports.push(EnvironmentReport {
+    // 5. Nothing changed: no new revision.
+    if !prepared.changed {
+        session
+            .console
+            .progress(&format!("{}: already up to date", environment.name));
+        session
+            .journal
+            .update(|entry| entry.outcome = JournalOutcome::Unchanged)
+            .map_err(UsageError)?;
+        return Ok(EnvironmentReport {
             environment: environment.name.clone(),
-            result: EnvironmentResult::Updated {
-                previous: prepared.current_arn,
-                new,
+            result: EnvironmentResult::Unchanged {
+                current: prepared.current_arn,
             },
         });
     }
-    Ok(())
+
+    if needs_confirmation(index, environment) && !request.yes {
+        confirm_environment(&prepared, session.console)?;
+    }
+
+    // 6-8. Register, compare-and-swap, update.
+    let started = register_and_update(&prepared, session)
+        .inspect_err(|err| journal_failure(session.journal, err))?;
+
+    // 9-11. Wait for this deployment, verify it, roll back on failure.
+    let names = secret_names(&prepared.request);
+    finish_rollout(
+        environment,
+        &started,
+        &prepared.current_arn,
+        &names,
+        &request.finish,
+        session,
+    )?;
+    Ok(EnvironmentReport {
+        environment: environment.name.clone(),
+        result: EnvironmentResult::Updated {
+            previous: prepared.current_arn,
+            new: started.target_arn,
+        },
+    })
 }
 
 /// Tells whether to ask before an environment: its `confirm` setting, which
@@ -154,28 +210,27 @@ fn confirm_environment(prepared: &Prepared, console: &dyn Console) -> Result<(),
 }
 
 /// Registers the new revision, re-reads the service, and updates it only if
-/// nobody changed it since it was first read. Returns the new ARN.
-fn register_and_update(
-    prepared: &Prepared,
-    runner: &mut Runner,
-    console: &dyn Console,
-) -> anyhow::Result<String> {
+/// nobody changed it since it was first read.
+fn register_and_update(prepared: &Prepared, session: &mut Session) -> anyhow::Result<Started> {
     let environment = &prepared.environment;
     let input = serde_json::to_string(&prepared.request).expect("a JSON map always serialises");
 
-    let answer = runner.run(&AwsCall::register_task_definition(
+    let answer = session.runner.run(&AwsCall::register_task_definition(
         &environment.family,
         &input,
     ))?;
     let new_arn = task_definition_arn(&answer, "register-task-definition")?;
-    console.progress(&format!(
+    session.console.progress(&format!(
         "{}: registered {}",
         environment.name,
         short_name(&new_arn)
     ));
+    journal_step(session.journal, "registered", |entry| {
+        entry.new_arn = Some(new_arn.clone())
+    })?;
 
-    // 7. Compare-and-swap: a deploy that landed since step 2 must not be reverted.
-    let now = read_service_task_definition(environment, runner)?;
+    // Compare-and-swap: a deploy that landed since the first read must not be reverted.
+    let now = read_service_task_definition(environment, session.runner)?;
     if now != prepared.current_arn {
         return Err(DeployError::ConcurrentChange {
             service: environment.service.clone(),
@@ -186,16 +241,169 @@ fn register_and_update(
         .into());
     }
 
-    runner.run(&AwsCall::update_service(
+    let answer = session.runner.run(&AwsCall::update_service(
         &environment.cluster,
         &environment.service,
         &new_arn,
     ))?;
-    console.progress(&format!(
-        "{}: service `{}` updated to {}",
+    let started = started_deployment(&answer, &new_arn)?;
+    session.console.progress(&format!(
+        "{}: service `{}` updated to {}{}",
         environment.name,
         environment.service,
-        short_name(&new_arn)
+        short_name(&new_arn),
+        started
+            .deployment_id
+            .as_deref()
+            .map(|id| format!(" (deployment {id})"))
+            .unwrap_or_default()
     ));
-    Ok(new_arn)
+    journal_step(session.journal, "updated", |entry| {
+        entry.deployment_id = started.deployment_id.clone()
+    })?;
+    Ok(started)
+}
+
+/// Returns the environment's newest journal entry when that run stopped
+/// after updating the service and before its end.
+fn unfinished_rollout(journal: &Journal, environment: &Environment) -> Option<JournalEntry> {
+    let entry = journal.last_for(&environment.name)?;
+    let unfinished = matches!(
+        entry.outcome,
+        JournalOutcome::InProgress | JournalOutcome::Interrupted { .. }
+    );
+    let updated = entry.steps.iter().any(|step| step == "updated");
+    (unfinished && updated && entry.previous_arn.is_some() && entry.service == environment.service)
+        .then(|| entry.clone())
+}
+
+/// Carries on with a rollout that an earlier run left while waiting.
+fn resume(
+    request: &RunRequest,
+    environment: &Environment,
+    prepared: &Prepared,
+    entry: &JournalEntry,
+    session: &mut Session,
+) -> anyhow::Result<EnvironmentReport> {
+    let previous = entry
+        .previous_arn
+        .clone()
+        .expect("checked by unfinished_rollout");
+    session.console.progress(&format!(
+        "{}: the run {} stopped while deploying {}; waiting for that deployment again",
+        environment.name,
+        entry.run_id,
+        short_name(&prepared.current_arn)
+    ));
+    journal_step(session.journal, "resumed", |new_entry| {
+        new_entry.previous_arn = Some(previous.clone());
+        new_entry.new_arn = entry.new_arn.clone();
+        new_entry.deployment_id = entry.deployment_id.clone();
+    })?;
+
+    let started = Started {
+        target_arn: prepared.current_arn.clone(),
+        deployment_id: entry.deployment_id.clone(),
+        created_at_millis: None,
+        seen_events: Default::default(),
+    };
+    finish_rollout(
+        environment,
+        &started,
+        &previous,
+        &secret_names(&prepared.request),
+        &request.finish,
+        session,
+    )?;
+    Ok(EnvironmentReport {
+        environment: environment.name.clone(),
+        result: EnvironmentResult::Updated {
+            previous,
+            new: started.target_arn,
+        },
+    })
+}
+
+/// Turns any error into an interruption when Ctrl-C was pressed, since a
+/// child `aws` killed by the same signal fails in its own way.
+fn interrupted_or(
+    error: anyhow::Error,
+    environment: &Environment,
+    settings: &FinishSettings,
+    session: &mut Session,
+) -> anyhow::Error {
+    let already = error
+        .downcast_ref::<DeployError>()
+        .is_some_and(|err| matches!(err, DeployError::Interrupted { .. }));
+    if already || !session.cancel.is_cancelled() {
+        return error;
+    }
+    let step = session
+        .journal
+        .last_for(&environment.name)
+        .and_then(|entry| entry.steps.last().cloned())
+        .unwrap_or_default();
+    let _ = session
+        .journal
+        .update(|entry| entry.outcome = JournalOutcome::Interrupted { step: step.clone() });
+    DeployError::Interrupted {
+        environment: environment.name.clone(),
+        during: format!("after step {step:?}"),
+        rollback_command: settings.rollback_command(&environment.name),
+    }
+    .into()
+}
+
+fn journal_start(journal: &mut Journal, run_id: &str, prepared: &Prepared) -> anyhow::Result<()> {
+    let environment = &prepared.environment;
+    journal
+        .add(JournalEntry {
+            run_id: run_id.to_string(),
+            started_at: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |since| since.as_secs()),
+            environment: environment.name.clone(),
+            cluster: environment.cluster.clone(),
+            service: environment.service.clone(),
+            family: environment.family.clone(),
+            previous_arn: Some(prepared.current_arn.clone()),
+            new_arn: None,
+            deployment_id: None,
+            steps: vec!["read".to_string()],
+            outcome: JournalOutcome::InProgress,
+        })
+        .map_err(UsageError)?;
+    Ok(())
+}
+
+/// Records a finished step, with `change` to the entry.
+pub fn journal_step(
+    journal: &mut Journal,
+    step: &str,
+    change: impl FnOnce(&mut JournalEntry),
+) -> anyhow::Result<()> {
+    journal
+        .update(|entry| {
+            entry.steps.push(step.to_string());
+            change(entry);
+        })
+        .map_err(|reason| UsageError(reason).into())
+}
+
+fn journal_failure(journal: &mut Journal, error: &anyhow::Error) {
+    let reason = format!("{error:#}");
+    let _ = journal.update(|entry| {
+        entry.outcome = JournalOutcome::Failed {
+            reason,
+            rolled_back: false,
+        }
+    });
+}
+
+/// A run id unique enough to tell runs apart in one journal.
+fn new_run_id() -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    format!("{}-{}", now.as_secs(), std::process::id())
 }

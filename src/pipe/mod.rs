@@ -68,6 +68,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Validate(args) => run_validate(&args, reporter),
         Command::Plan(args) => crate::rollout::run_plan(&args, reporter),
         Command::Run(args) => crate::rollout::run_rollout(&args, reporter),
+        Command::Rollback(args) => crate::rollout::run_rollback(&args, reporter),
     }
 }
 
@@ -181,7 +182,7 @@ fn run_validate(args: &ValidateArgs, reporter: Reporter) -> anyhow::Result<Outco
     } else {
         let count = findings.len();
         let plural = if count == 1 { "" } else { "s" };
-        reporter.warning(&format!("{family}: {count} problem{plural} found"));
+        reporter.failure(&format!("{family}: {count} problem{plural} found"));
         Ok(Outcome::ProblemsFound)
     }
 }

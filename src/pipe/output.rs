@@ -7,9 +7,9 @@ use anyhow::Context;
 
 use crate::atomic_file::write_atomically;
 
-/// Writes `text` to `path` atomically, or to stdout when `path` is `None`.
+/// Writes `text` to `path` atomically, or to stdout when `path` is `None` or `-`.
 pub fn write_output(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
-    let Some(path) = path else {
+    let Some(path) = path.filter(|path| *path != Path::new("-")) else {
         let mut stdout = std::io::stdout().lock();
         stdout
             .write_all(text.as_bytes())

@@ -24,6 +24,16 @@ impl Reporter {
         Self { verbosity }
     }
 
+    pub fn is_quiet(&self) -> bool {
+        self.verbosity == Verbosity::Quiet
+    }
+
+    /// Reports a failure that is not an error of the tool itself, such as
+    /// the problems `validate` found.
+    pub fn failure(&self, message: &str) {
+        eprintln!("bcos-taskdef: {message}");
+    }
+
     pub fn warning(&self, message: &str) {
         eprintln!("bcos-taskdef: warning: {message}");
     }
@@ -64,6 +74,11 @@ impl Reporter {
         for key in &conversion.unknown_keys {
             self.warning(&format!(
                 "kept key {key:?}, which is not a register-task-definition parameter this version knows; an older aws CLI may reject it"
+            ));
+        }
+        for key in &conversion.unknown_container_keys {
+            self.warning(&format!(
+                "kept container key {key:?}, which is not a container definition parameter this version knows; register may reject it"
             ));
         }
         for key in &conversion.dropped_reserved_tags {

@@ -46,6 +46,53 @@ pub const REGISTER_PARAMETERS: [&str; 18] = [
     "enableFaultInjection",
 ];
 
+/// The members of `ContainerDefinition` in botocore 1.43.11's ECS model. A
+/// container key outside this list is kept and reported.
+pub const CONTAINER_PARAMETERS: [&str; 42] = [
+    "name",
+    "image",
+    "repositoryCredentials",
+    "cpu",
+    "memory",
+    "memoryReservation",
+    "links",
+    "portMappings",
+    "essential",
+    "restartPolicy",
+    "entryPoint",
+    "command",
+    "environment",
+    "environmentFiles",
+    "mountPoints",
+    "volumesFrom",
+    "linuxParameters",
+    "secrets",
+    "dependsOn",
+    "startTimeout",
+    "stopTimeout",
+    "versionConsistency",
+    "hostname",
+    "user",
+    "workingDirectory",
+    "disableNetworking",
+    "privileged",
+    "readonlyRootFilesystem",
+    "dnsServers",
+    "dnsSearchDomains",
+    "extraHosts",
+    "dockerSecurityOptions",
+    "interactive",
+    "pseudoTerminal",
+    "dockerLabels",
+    "ulimits",
+    "logConfiguration",
+    "healthCheck",
+    "systemControls",
+    "resourceRequirements",
+    "firelensConfiguration",
+    "credentialSpecs",
+];
+
 /// What the conversion removed or could not place, for the caller to report.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Conversion {
@@ -53,6 +100,9 @@ pub struct Conversion {
     pub removed_read_only: Vec<String>,
     /// Top-level keys that are neither read-only nor register parameters; kept.
     pub unknown_keys: Vec<String>,
+    /// Container keys that the container definition does not have, as
+    /// `container.key`; kept.
+    pub unknown_container_keys: Vec<String>,
     /// Keys of tags dropped because AWS reserves the `aws:` prefix.
     pub dropped_reserved_tags: Vec<String>,
     /// Keys of the describe output other than `taskDefinition` and `tags`.
@@ -94,6 +144,7 @@ pub fn to_register_input(
     };
     merge_tags(&mut request, outer_tags, &mut conversion)?;
 
+    conversion.unknown_container_keys = unknown_container_keys(&request);
     conversion.unknown_keys = request
         .keys()
         .filter(|key| !REGISTER_PARAMETERS.contains(&key.as_str()))
@@ -101,6 +152,29 @@ pub fn to_register_input(
         .collect();
 
     Ok((request, conversion))
+}
+
+fn unknown_container_keys(request: &Map<String, Value>) -> Vec<String> {
+    let containers = request
+        .get("containerDefinitions")
+        .and_then(Value::as_array);
+    let mut unknown = Vec::new();
+    for (index, container) in containers.into_iter().flatten().enumerate() {
+        let Some(container) = container.as_object() else {
+            continue;
+        };
+        let label = container
+            .get("name")
+            .and_then(Value::as_str)
+            .map_or_else(|| format!("#{index}"), str::to_string);
+        for key in container
+            .keys()
+            .filter(|key| !CONTAINER_PARAMETERS.contains(&key.as_str()))
+        {
+            unknown.push(format!("{label}.{key}"));
+        }
+    }
+    unknown
 }
 
 /// Removes `null` members at every depth. An object that held only `null`s is

@@ -183,6 +183,17 @@ fn check_container(index: usize, container: &Map<String, Value>, findings: &mut 
     };
     let mut check = ContainerCheck { label, findings };
 
+    // Register rejects a container without an image ("Container.image should
+    // not be null or empty").
+    match container.get("image") {
+        Some(Value::String(image)) if !image.trim().is_empty() => {}
+        image => check.push(
+            "image",
+            image,
+            "must be a non-empty image reference; ECS rejects a container without one",
+        ),
+    }
+
     // Container-level sizes are integers (CPU units and MiB), unlike the task's.
     for field in ["cpu", "memory", "memoryReservation"] {
         if let Some(value) = container.get(field)

@@ -12,10 +12,19 @@ pub enum SecretReference<'a> {
     SecretsManager {
         /// The whole-secret ARN, up to and including the 6-character suffix.
         secret_arn: &'a str,
-        /// The JSON key, version stage and version id, when the reference has them.
+        /// The JSON key, when the reference has the long form (it may be empty).
         json_key: Option<&'a str>,
+        /// The version the reference names by stage or id, when it names one.
+        version: Option<SecretVersion<'a>>,
     },
     SsmParameter(&'a str),
+}
+
+/// A secret version named in a reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretVersion<'a> {
+    Stage(&'a str),
+    Id(&'a str),
 }
 
 /// Parses a `valueFrom` (or `secretOptions[].valueFrom`) value.
@@ -30,6 +39,13 @@ pub fn parse_value_from(value: &str) -> Result<SecretReference<'_>, String> {
     if !value.starts_with("arn:") {
         check_parameter_name(value)?;
         return Ok(SecretReference::SsmParameter(value));
+    }
+
+    let service = value.split(':').nth(2).unwrap_or_default();
+    if service != "secretsmanager" && service != "ssm" {
+        return Err(format!(
+            "is a {service:?} ARN; valueFrom takes a Secrets Manager secret or an SSM parameter"
+        ));
     }
 
     let arn = Arn::parse(value)?;
@@ -73,7 +89,7 @@ pub fn parse_whole_secret(value: &str, allow_name: bool) -> Result<&str, String>
         ));
     }
     match parse_secrets_manager(value, &arn)? {
-        SecretReference::SecretsManager { json_key: None, secret_arn } => Ok(secret_arn),
+        SecretReference::SecretsManager { json_key: None, secret_arn, .. } => Ok(secret_arn),
         _ => Err(
             "names a JSON key or version; give the whole secret's ARN, ending in its 6-character suffix"
                 .into(),
@@ -156,6 +172,11 @@ fn parse_secrets_manager<'a>(value: &'a str, arn: &Arn<'a>) -> Result<SecretRefe
     Ok(SecretReference::SecretsManager {
         secret_arn: &value[..secret_arn_len],
         json_key: (fields.len() == 4).then(|| fields[1]),
+        version: match fields.as_slice() {
+            [_, _, stage, _] if !stage.is_empty() => Some(SecretVersion::Stage(stage)),
+            [_, _, _, id] if !id.is_empty() => Some(SecretVersion::Id(id)),
+            _ => None,
+        },
     })
 }
 
@@ -256,7 +277,8 @@ mod tests {
             parse_value_from(SECRET),
             Ok(SecretReference::SecretsManager {
                 secret_arn: SECRET,
-                json_key: None
+                json_key: None,
+                version: None
             })
         );
     }
@@ -269,7 +291,8 @@ mod tests {
             parse_value_from(&value),
             Ok(SecretReference::SecretsManager {
                 secret_arn: SECRET,
-                json_key: Some("password")
+                json_key: Some("password"),
+                version: None
             })
         );
     }
@@ -279,6 +302,31 @@ mod tests {
         assert!(parse_value_from(&format!("{SECRET}:password:AWSCURRENT:")).is_ok());
         assert!(parse_value_from(&format!("{SECRET}::AWSPREVIOUS:")).is_ok());
         assert!(parse_value_from(&format!("{SECRET}:::0123-4567")).is_ok());
+    }
+
+    #[test]
+    fn version_stage_or_id_is_named() {
+        let (stage_text, id_text) = (
+            format!("{SECRET}:k:AWSPREVIOUS:"),
+            format!("{SECRET}:k::0123"),
+        );
+        let by_stage = parse_value_from(&stage_text).unwrap();
+        let by_id = parse_value_from(&id_text).unwrap();
+
+        assert!(matches!(
+            by_stage,
+            SecretReference::SecretsManager {
+                version: Some(SecretVersion::Stage("AWSPREVIOUS")),
+                ..
+            }
+        ));
+        assert!(matches!(
+            by_id,
+            SecretReference::SecretsManager {
+                version: Some(SecretVersion::Id("0123")),
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -1,10 +1,15 @@
 //! Harness for the end-to-end tests: a moto server on 127.0.0.1, the real
 //! `aws` CLI v1 pointed at it with a hermetic environment, and the built
 //! `bcos-taskdef` binary. `scripts/install-test-tools` provides moto and the CLI.
+//! `moto_ecs.py` beside this file runs moto with ECS deployments modelled, and
+//! `health` serves the HTTP health checks a rollout is verified with.
 
 // Each integration test file compiles this module on its own and uses only
 // part of it, so the rest would be reported as dead code in that file.
 #![allow(dead_code)]
+
+pub mod health;
+pub mod world;
 
 use std::ffi::OsStr;
 use std::fs;
@@ -25,6 +30,11 @@ const POLL_INTERVAL: Duration = Duration::from_millis(100);
 /// Tries with a new port when moto exits at start, as it does when another
 /// process took the port between our probe and its bind.
 const START_ATTEMPTS: usize = 3;
+
+/// The moto launcher that models ECS deployments, relative to the crate root.
+const LAUNCHER: &str = "tests/support/moto_ecs.py";
+/// Environment variable that sets how many ticks a healthy rollout takes.
+const TICKS_VARIABLE: &str = "BCOS_MOTO_TICKS_TO_COMPLETE";
 
 /// Environment variables that would point the CLI at real credentials, another
 /// endpoint or a proxy. Every `AWS_*` and `BOTO*` variable goes as well.
@@ -53,6 +63,28 @@ impl MotoServer {
     /// responds to HTTP. Panics when moto is not installed or does not come up.
     pub fn start() -> MotoServer {
         let program = find_tool("moto_server");
+        MotoServer::start_command("moto_server", || Command::new(&program))
+    }
+
+    /// Starts moto through `tests/support/moto_ecs.py`, which models ECS
+    /// deployments: update-service starts one, and each describe-services call
+    /// naming the service advances it one tick. A healthy rollout completes
+    /// after the launcher's default of 2 ticks.
+    pub fn start_with_deployments() -> MotoServer {
+        MotoServer::start_command(LAUNCHER, || deployment_launcher(None))
+    }
+
+    /// Like [`MotoServer::start_with_deployments`], with a healthy rollout
+    /// completing after `ticks_to_complete` describe-services calls.
+    pub fn start_with_deployment_ticks(ticks_to_complete: u32) -> MotoServer {
+        MotoServer::start_command(LAUNCHER, || {
+            deployment_launcher(Some(&ticks_to_complete.to_string()))
+        })
+    }
+
+    /// Starts the server that `build` returns a command for, adding the host
+    /// and port, with a new port for each attempt.
+    fn start_command(name: &str, build: impl Fn() -> Command) -> MotoServer {
         let scratch = tempfile::tempdir().expect("create a temporary directory for moto");
         prepare_cli_files(scratch.path());
 
@@ -60,7 +92,7 @@ impl MotoServer {
         for attempt in 1..=START_ATTEMPTS {
             let port = free_port();
             let log_path = scratch.path().join(format!("moto-{attempt}.log"));
-            match spawn_and_wait(&program, port, &log_path) {
+            match spawn_and_wait(name, build(), port, &log_path) {
                 Ok(child) => {
                     return MotoServer {
                         child,
@@ -71,7 +103,7 @@ impl MotoServer {
                 Err(failure) => last_failure = failure,
             }
         }
-        panic!("moto_server did not start after {START_ATTEMPTS} attempts: {last_failure}");
+        panic!("{name} did not start after {START_ATTEMPTS} attempts: {last_failure}");
     }
 
     pub fn endpoint(&self) -> String {
@@ -162,24 +194,29 @@ impl Drop for MotoServer {
     }
 }
 
-/// Spawns moto on `port` with its output in `log_path` and waits until it
+/// Spawns `command` on `port` with its output in `log_path` and waits until it
 /// responds to HTTP. On failure the process is killed and reaped before returning.
-fn spawn_and_wait(program: &Path, port: u16, log_path: &Path) -> Result<Child, String> {
+fn spawn_and_wait(
+    name: &str,
+    mut command: Command,
+    port: u16,
+    log_path: &Path,
+) -> Result<Child, String> {
     let log = fs::File::create(log_path).expect("create moto's log file");
     let log_for_stderr = log.try_clone().expect("duplicate moto's log handle");
-    let mut child = Command::new(program)
+    let mut child = command
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .stdin(Stdio::null())
         .stdout(log)
         .stderr(log_for_stderr)
         .spawn()
-        .unwrap_or_else(|error| panic!("failed to start {}: {error}", program.display()));
+        .unwrap_or_else(|error| panic!("failed to start {name}: {error}"));
 
     let deadline = Instant::now() + STARTUP_TIMEOUT;
     loop {
-        if let Some(status) = child.try_wait().expect("poll moto_server") {
+        if let Some(status) = child.try_wait().expect("poll moto") {
             return Err(format!(
-                "moto_server exited with {status} before responding; log:\n{}",
+                "{name} exited with {status} before responding; log:\n{}",
                 read_log(log_path)
             ));
         }
@@ -189,12 +226,27 @@ fn spawn_and_wait(program: &Path, port: u16, log_path: &Path) -> Result<Child, S
         if Instant::now() >= deadline {
             kill_and_reap(&mut child);
             return Err(format!(
-                "moto_server did not respond on 127.0.0.1:{port} within {STARTUP_TIMEOUT:?}; log:\n{}",
+                "{name} did not respond on 127.0.0.1:{port} within {STARTUP_TIMEOUT:?}; log:\n{}",
                 read_log(log_path)
             ));
         }
         thread::sleep(POLL_INTERVAL);
     }
+}
+
+/// Builds the command that runs `tests/support/moto_ecs.py` with the
+/// virtualenv's python, less the host and port arguments. `ticks_to_complete`
+/// is passed through unchecked, so tests can give the launcher invalid values.
+/// `None` leaves the launcher's default, even when the caller's environment
+/// sets the variable.
+pub fn deployment_launcher(ticks_to_complete: Option<&str>) -> Command {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(LAUNCHER);
+    let mut command = Command::new(find_tool("python"));
+    command.arg(script).env_remove(TICKS_VARIABLE);
+    if let Some(ticks) = ticks_to_complete {
+        command.env(TICKS_VARIABLE, ticks);
+    }
+    command
 }
 
 /// Kills the process by its id (SIGKILL) and reaps it, so neither a zombie nor
