@@ -249,3 +249,139 @@ fn unknown_cli_option_says_cli_too_old() {
         stderr(&output)
     );
 }
+
+const STAGING_PREVIOUS: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/bcos-staging:1";
+
+/// The calls of a rollback of staging to revision 1 that completes at once,
+/// written by hand: moto cannot fail a poll, so no live run records these.
+fn staging_rollback_calls() -> Vec<Value> {
+    let deployment = |state: &str, running: u32| {
+        json!({"id": "ecs-svc/1000000000000000001", "status": "PRIMARY", "taskDefinition": STAGING_PREVIOUS,
+               "rolloutState": state, "runningCount": running, "desiredCount": 2, "createdAt": 1796416828.379})
+    };
+    let service = |state: &str, running: u32| {
+        json!({"serviceName": "bcos-staging-service", "status": "ACTIVE", "taskDefinition": STAGING_PREVIOUS,
+               "deployments": [deployment(state, running)], "events": []})
+    };
+    vec![
+        json!({
+            "args": ["ecs", "update-service", "--cluster", "bcos-staging-cluster", "--service", "bcos-staging-service",
+                     "--task-definition", STAGING_PREVIOUS, "--output", "json"],
+            "exit_code": 0,
+            "stdout": {"service": service("IN_PROGRESS", 0)}
+        }),
+        json!({
+            "args": ["ecs", "describe-services", "--cluster", "bcos-staging-cluster", "--services", "bcos-staging-service",
+                     "--output", "json"],
+            "exit_code": 0,
+            "stdout": {"services": [service("COMPLETED", 2)], "failures": []}
+        }),
+    ]
+}
+
+#[test]
+fn failed_poll_rolls_back_to_recorded_revision() {
+    let mut session = demo_session();
+    let update = find_call(&session, ["ecs", "update-service"], 0);
+    let poll = update + 1;
+    let denied = failure(
+        &session,
+        poll,
+        "An error occurred (AccessDeniedException) when calling the DescribeServices operation: not authorized to perform: ecs:DescribeServices",
+    );
+    calls(&mut session).truncate(poll);
+    calls(&mut session).push(denied);
+    calls(&mut session).extend(staging_rollback_calls());
+
+    let output = replay(&session);
+
+    assert_exit(&output, 1);
+    let stderr = stderr(&output);
+    assert!(
+        stderr.contains("error: staging: deploy failed: describing service `bcos-staging-service` in cluster `bcos-staging-cluster`: AccessDeniedException"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("; rolled back to bcos-staging:1"),
+        "{stderr}"
+    );
+    assert!(
+        output.stdout.is_empty(),
+        "staging did not succeed, so no summary line"
+    );
+}
+
+#[test]
+fn failed_rollback_says_so() {
+    let mut session = demo_session();
+    let update = find_call(&session, ["ecs", "update-service"], 0);
+    let poll = update + 1;
+    let denied = failure(
+        &session,
+        poll,
+        "An error occurred (AccessDeniedException) when calling the DescribeServices operation: not authorized",
+    );
+    let mut rollback = staging_rollback_calls();
+    rollback.truncate(1);
+    rollback[0]["exit_code"] = json!(254);
+    rollback[0]["stdout"] = json!("");
+    rollback[0]["stderr"] = json!(
+        "An error occurred (AccessDeniedException) when calling the UpdateService operation: not authorized to perform: ecs:UpdateService"
+    );
+    calls(&mut session).truncate(poll);
+    calls(&mut session).push(denied);
+    calls(&mut session).extend(rollback);
+
+    let output = replay(&session);
+
+    assert_exit(&output, 1);
+    let stderr = stderr(&output);
+    assert!(
+        stderr.contains(
+            "the rollback to bcos-staging:1 failed too: updating service `bcos-staging-service`"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("then run bcos-taskdef rollback --config fixtures/demo/config.toml"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn failed_describe_stops_before_any_write() {
+    let mut session = demo_session();
+    let index = find_call(&session, ["ecs", "describe-task-definition"], 0);
+    let denied = failure(
+        &session,
+        index,
+        "An error occurred (ClientException) when calling the DescribeTaskDefinition operation: Unable to describe task definition.",
+    );
+    calls(&mut session).truncate(index);
+    calls(&mut session).push(denied);
+
+    let output = replay(&session);
+
+    assert_exit(&output, 1);
+    assert!(
+        stderr(&output).contains("error: describing task definition `bcos-staging`: ClientException: Unable to describe task definition."),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn unused_recorded_calls_fail_the_replay() {
+    let mut session = demo_session();
+    let extra = session["calls"][0].clone();
+    calls(&mut session).push(extra);
+
+    let output = replay(&session);
+
+    assert_exit(&output, 2);
+    assert!(
+        stderr(&output).contains("the first one not made is `aws --version`"),
+        "{}",
+        stderr(&output)
+    );
+}
