@@ -134,7 +134,7 @@ pub struct ValidateArgs {
     pub json: bool,
 }
 
-/// What a rollout changes and where; shared by `plan` and `run`.
+/// The change a rollout makes and its environments; shared by `plan` and `run`.
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("changes").required(true).multiple(true).args(["secrets", "secret_keys", "remove_secrets"])))]
 pub struct RolloutArgs {
@@ -249,11 +249,11 @@ pub struct WaitArgs {
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
 
-    /// Record every call and its answer to FILE (secret values redacted)
+    /// Record every call and its response to FILE (secret values redacted)
     #[arg(long, value_name = "FILE", conflicts_with = "replay")]
     pub record: Option<PathBuf>,
 
-    /// Answer every call from a recording instead of running aws
+    /// Respond to every call from a recording instead of running aws
     #[arg(long, value_name = "FILE")]
     pub replay: Option<PathBuf>,
 }

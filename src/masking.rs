@@ -1,7 +1,7 @@
 //! Masking secret values in log lines before they are printed or recorded:
 //! whatever follows a secret's name (`NAME=value`, `"NAME": "value"`) is replaced.
 
-/// What a masked value is replaced with.
+/// The replacement for a masked value.
 pub const MASK: &str = "****";
 
 /// Returns `line` with the value after each occurrence of each name masked.

@@ -205,7 +205,7 @@ fn unhealthy_endpoint_is_rolled_back() {
         &world,
         &output,
         &previous,
-        r#"HTTP 200, but the answer does not satisfy .status == "healthy""#,
+        r#"HTTP 200, but the response does not satisfy .status == "healthy""#,
     );
     assert!(
         world.health.requests() >= 2,

@@ -191,7 +191,8 @@ fn eleven_containers_are_too_many() {
 #[test]
 fn repeated_container_names_are_a_finding() {
     let mut task = valid_task();
-    task["containerDefinitions"] = json!([{"name": "a"}, {"name": "a"}]);
+    task["containerDefinitions"] =
+        json!([{"name": "a", "image": "x:1"}, {"name": "a", "image": "x:1"}]);
 
     assert_one_finding(&task, "containerDefinitions[1].name", "unique");
 }

@@ -15,11 +15,11 @@ pub enum Access {
 pub struct AwsCall {
     /// Arguments after `aws`, such as `["ecs", "describe-services", …]`.
     pub args: Vec<String>,
-    /// What the call is for, as the start of an error message
+    /// The purpose of the call, as the start of an error message
     /// ("registering a new revision of `bcos-staging`").
     pub purpose: String,
     pub access: Access,
-    /// What must be hidden in the output before it is recorded.
+    /// The parts of the output to hide before it is recorded.
     pub redaction: Redaction,
 }
 
@@ -27,7 +27,7 @@ pub struct AwsCall {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Redaction {
     None,
-    /// A `get-secret-value` answer: the value goes, its JSON keys stay.
+    /// A `get-secret-value` response: the value goes, its JSON keys stay.
     SecretValue,
     /// Log events: the value after each of these secret names is masked.
     LogMessages(Vec<String>),
@@ -43,13 +43,13 @@ impl AwsCall {
         }
     }
 
-    /// `aws --version`, which tells CLI v1 from v2.
+    /// Returns `aws --version`, which distinguishes CLI v1 from v2.
     pub fn version() -> Self {
         Self::new(&["--version"], "checking the aws CLI version", Access::Read)
     }
 
-    /// The register input skeleton, which lists the keys the installed CLI
-    /// accepts; it is generated offline.
+    /// Returns the register input skeleton call, which lists the keys the
+    /// installed CLI accepts. The CLI generates it offline.
     pub fn register_skeleton() -> Self {
         Self::new(
             &[

@@ -1,5 +1,5 @@
-//! A failed `aws` call: what it was for, what AWS said, and a hint when the
-//! cause is one we recognise.
+//! A failed `aws` call: its purpose, the error AWS returned, and a hint when
+//! the cause is a known one.
 
 use std::fmt;
 

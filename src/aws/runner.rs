@@ -9,7 +9,7 @@ use super::call::{AwsCall, Redaction};
 use super::failure::{AwsFailure, FailureKind};
 use super::recording::{RecordedCall, Recording};
 
-/// What a finished `aws` process returned.
+/// The result of a finished `aws` process.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     pub exit_code: i32,
@@ -17,7 +17,7 @@ pub struct Outcome {
     pub stderr: String,
 }
 
-/// Why a call produced no usable output.
+/// The reason a call produced no usable output.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallError {
     #[error(transparent)]
@@ -92,7 +92,7 @@ pub struct Runner {
 
 impl Runner {
     pub fn new(transport: Transport, options: AwsOptions, observer: Box<dyn CallObserver>) -> Self {
-        // A replay answers at once, so waiting between its retries only slows tests down.
+        // A replay responds at once, so waiting between its retries only slows tests down.
         let retry_delay = match transport {
             Transport::Replay { .. } => Duration::ZERO,
             _ => Duration::from_secs(1),
@@ -204,14 +204,14 @@ impl Runner {
     }
 }
 
-/// The answer of an HTTP GET, or why there was none.
+/// The response to an HTTP GET, or the reason there was none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpAnswer {
     /// The status code, or `None` when no answer came (refused, timed out).
     pub status: Option<u16>,
     /// The first 64 KiB of the body, as text.
     pub body: String,
-    /// Why no answer came.
+    /// The reason no response came.
     pub error: Option<String>,
 }
 

@@ -35,7 +35,7 @@ struct ConfigFile {
     environments: BTreeMap<String, EnvironmentTable>,
 }
 
-/// Where an environment's Secrets Manager secret ARN comes from.
+/// The source of an environment's Secrets Manager secret ARN.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretArnSource {
     /// Given literally.
@@ -57,7 +57,7 @@ pub struct Environment {
     pub container: Option<String>,
     pub secret_arn: SecretArnSource,
     pub health_url: Option<String>,
-    /// A jq expression the health answer must satisfy; `None` for the default.
+    /// A jq expression the health response must satisfy; `None` for the default.
     pub health_expect: Option<String>,
     pub log_group: Option<String>,
     /// A CloudWatch Logs filter pattern for error lines; `None` for the default.

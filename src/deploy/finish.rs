@@ -12,7 +12,7 @@ use super::service::short_name;
 use super::verify::{VerifyContext, VerifyFailure, VerifySettings, verify};
 use super::wait::{Started, WaitContext, WaitFailure, WaitSettings, wait_for_deployment};
 
-/// How a rollout finishes.
+/// The settings of the steps after `update-service`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FinishSettings {
     pub wait: WaitSettings,

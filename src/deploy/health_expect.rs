@@ -1,5 +1,5 @@
 //! The health check's expectation: a jq expression, run by the embedded jaq on
-//! the health endpoint's JSON answer, so jq need not be installed.
+//! the health endpoint's JSON response, so jq need not be installed.
 
 use jaq_core::load::{Arena, File, Loader};
 use jaq_core::{Compiler, Ctx, Native, Vars, data, unwrap_valr};
@@ -10,7 +10,7 @@ pub const DEFAULT_HEALTH_EXPECT: &str = r#".status == "healthy""#;
 
 type Data = data::JustLut<Val>;
 
-/// A compiled jq expression whose first output decides whether an answer is healthy.
+/// A compiled jq expression whose first output decides whether a response is healthy.
 pub struct HealthExpectation {
     code: String,
     filter: jaq_core::compile::Filter<Native<Data>>,
@@ -74,7 +74,7 @@ impl HealthExpectation {
     /// Fails when the body is not JSON or the expression raises an error.
     pub fn is_met(&self, body: &[u8]) -> Result<bool, String> {
         let input = jaq_json::read::parse_single(body)
-            .map_err(|err| format!("the answer is not JSON ({err})"))?;
+            .map_err(|err| format!("the response is not JSON ({err})"))?;
         let ctx = Ctx::<Data>::new(&self.filter.lut, Vars::new([]));
         let mut outputs = self.filter.id.run((ctx, input)).map(unwrap_valr);
 

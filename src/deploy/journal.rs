@@ -15,7 +15,7 @@ const FILE_NAME: &str = "journal.json";
 /// Entries kept; older ones are dropped when a new one is added.
 const MAX_ENTRIES: usize = 200;
 
-/// How an environment's rollout ended, or that it has not ended.
+/// The outcome of an environment's rollout, or the fact that it has not ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "state")]
 pub enum JournalOutcome {

@@ -35,7 +35,7 @@ pub fn roll_back(
     wait_for_deployment(environment, &started, context)
 }
 
-/// What `bcos-taskdef rollback` did.
+/// The result of `bcos-taskdef rollback`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RollbackResult {
     RolledBack {

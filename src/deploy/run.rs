@@ -41,7 +41,7 @@ pub struct Session<'a> {
     pub journal: &'a mut Journal,
 }
 
-/// How one environment ended.
+/// The end of one environment's rollout.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EnvironmentResult {
     Updated { previous: String, new: String },
@@ -400,7 +400,7 @@ fn journal_failure(journal: &mut Journal, error: &anyhow::Error) {
     });
 }
 
-/// A run id unique enough to tell runs apart in one journal.
+/// Returns a run id unique enough to distinguish runs in one journal.
 fn new_run_id() -> String {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)

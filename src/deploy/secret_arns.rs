@@ -58,7 +58,7 @@ fn read_outputs(answer: &str, stack: &str) -> Result<Vec<(String, String)>, Depl
         .collect::<Vec<_>>();
     if answer.pointer("/Stacks/0").is_none() {
         return Err(DeployError::Aws(format!(
-            "stack `{stack}` is not in the describe-stacks answer"
+            "stack `{stack}` is not in the describe-stacks response"
         )));
     }
     Ok(pairs)

@@ -64,7 +64,7 @@ pub fn find_service(
         .and_then(Value::as_str)
         .ok_or_else(|| {
             DeployError::Aws(format!(
-                "service `{service}` has no taskDefinition in the describe-services answer"
+                "service `{service}` has no taskDefinition in the describe-services response"
             ))
         })?
         .to_string();
@@ -85,7 +85,7 @@ pub fn task_definition_arn(answer: &str, command: &str) -> Result<String, Deploy
         .map(str::to_string)
         .ok_or_else(|| {
             DeployError::Aws(format!(
-                "the {command} answer has no taskDefinition.taskDefinitionArn"
+                "the {command} response has no taskDefinition.taskDefinitionArn"
             ))
         })
 }
@@ -94,7 +94,7 @@ pub fn task_definition_arn(answer: &str, command: &str) -> Result<String, Deploy
 pub fn parse_answer(answer: &str, command: &str) -> Result<Value, DeployError> {
     serde_json::from_str(answer).map_err(|err| {
         DeployError::Aws(format!(
-            "the {command} answer is not JSON ({err}); is `output` set to text or yaml somewhere the CLI reads?"
+            "the {command} response is not JSON ({err}); is `output` set to text or yaml somewhere the CLI reads?"
         ))
     })
 }

@@ -24,7 +24,7 @@ pub struct VerifySettings {
     /// The limit for one health request.
     pub request_timeout: Duration,
     pub retry_interval: Duration,
-    /// The most log events read.
+    /// The maximum number of log events read.
     pub max_log_events: u32,
 }
 
@@ -39,7 +39,7 @@ impl Default for VerifySettings {
     }
 }
 
-/// Why a completed deployment is not accepted.
+/// The reason a completed deployment is not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VerifyFailure {
     #[error("the service runs {running}, not {target}")]
@@ -56,7 +56,7 @@ pub enum VerifyFailure {
     Interrupted { url: String },
 }
 
-/// What the verification needs besides the environment.
+/// The collaborators of a verification.
 pub struct VerifyContext<'a> {
     pub runner: &'a mut Runner,
     pub console: &'a dyn Console,
@@ -105,6 +105,7 @@ fn check_health(
     context: &mut VerifyContext,
 ) -> anyhow::Result<()> {
     let deadline = context.clock.elapsed() + context.settings.health_timeout;
+    let mut last_shown: Option<String> = None;
     loop {
         let answer = context
             .runner
@@ -114,7 +115,7 @@ fn check_health(
                 match expectation.is_met(answer.body.as_bytes()) {
                     Ok(true) => return Ok(()),
                     Ok(false) => format!(
-                        "HTTP {status}, but the answer does not satisfy {}",
+                        "HTTP {status}, but the response does not satisfy {}",
                         expectation.code()
                     ),
                     Err(reason) => format!("HTTP {status}, but {reason}"),
@@ -133,9 +134,13 @@ fn check_health(
             }
             .into());
         }
-        context
-            .console
-            .progress(&format!("health check of {url}: {problem}; retrying"));
+        // One line per distinct problem: a retry every few seconds would flood the output.
+        if last_shown.as_deref() != Some(problem.as_str()) {
+            context
+                .console
+                .progress(&format!("health check of {url}: {problem}; retrying"));
+            last_shown = Some(problem);
+        }
         if !context.clock.sleep(
             context.settings.retry_interval.min(remaining),
             context.cancel,
@@ -169,7 +174,7 @@ fn scan_logs(environment: &Environment, log_group: &str, start: i64, context: &m
     };
     let Ok(answer) = parse_answer(&answer, "filter-log-events") else {
         context.console.warning(&format!(
-            "{}: the filter-log-events answer is not JSON",
+            "{}: the filter-log-events response is not JSON",
             environment.name
         ));
         return;

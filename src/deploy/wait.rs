@@ -36,7 +36,7 @@ impl Default for WaitSettings {
     }
 }
 
-/// What the wait needs besides the environment.
+/// The collaborators of a wait.
 pub struct WaitContext<'a> {
     pub runner: &'a mut Runner,
     pub console: &'a dyn Console,
@@ -64,7 +64,7 @@ pub struct Completed {
     pub service_task_definition: String,
 }
 
-/// Why a deployment did not complete.
+/// The reason a deployment did not complete.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WaitFailure {
     /// ECS itself rolled back: the service already runs another revision.
@@ -260,7 +260,7 @@ pub fn wait_for_deployment(
     }
 }
 
-/// What the wait has learned so far.
+/// The state a wait has seen so far.
 struct Poll<'a> {
     started: &'a Started,
     deployment_id: Option<String>,

@@ -20,7 +20,7 @@ pub use input::read_input;
 pub use output::write_output;
 pub use report::{Reporter, Verbosity};
 
-/// How a command ended when it did not fail.
+/// The end of a command that did not fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Done,
@@ -113,7 +113,7 @@ fn add_secrets_edit(args: &AddSecretsArgs) -> anyhow::Result<Edit> {
 }
 
 /// Splits `[FILE] NAME...`: the first argument is the file when it is `-` or
-/// an existing file, since secret names and paths cannot otherwise be told apart.
+/// an existing file, because nothing else distinguishes a secret name from a path.
 fn remove_secrets_edit(args: &RemoveSecretsArgs) -> anyhow::Result<(Option<PathBuf>, Edit)> {
     let (first, rest) = args
         .arguments

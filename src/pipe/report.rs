@@ -2,7 +2,7 @@
 
 use crate::taskdef::{Conversion, Transformed};
 
-/// How much the commands say on stderr.
+/// The amount of detail the commands write to stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Verbosity {
     /// Warnings and errors only.

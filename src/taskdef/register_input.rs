@@ -93,7 +93,7 @@ pub const CONTAINER_PARAMETERS: [&str; 42] = [
     "credentialSpecs",
 ];
 
-/// What the conversion removed or could not place, for the caller to report.
+/// The report of a conversion: what it removed or could not place.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Conversion {
     /// Read-only keys that were present and removed (expected, so debug-level).
