@@ -180,7 +180,9 @@ fn recover(
     {
         return (
             true,
-            format!("ECS already rolled the service back to {previous}; nothing else was changed"),
+            format!(
+                "the ECS circuit breaker put the service back on {previous} (its rollback deployment may still be running); this tool changed nothing more"
+            ),
         );
     }
     if settings.no_rollback {
