@@ -335,6 +335,12 @@ fn rollback_refuses_after_someone_else_deployed() {
 /// Starts `args`, waits until stderr shows the deployment in progress, sends
 /// SIGINT, and returns the output.
 fn interrupt_while_waiting(world: &World, args: &[&str]) -> Output {
+    signal_after_line(world, args, "IN_PROGRESS", "-INT")
+}
+
+/// Starts `args`, waits for a stderr line containing `marker`, sends `signal`
+/// (as `kill` spells it), and returns the output.
+fn signal_after_line(world: &World, args: &[&str], marker: &str, signal: &str) -> Output {
     let mut child = world
         .tool(args)
         .stderr(Stdio::piped())
@@ -353,13 +359,10 @@ fn interrupt_while_waiting(world: &World, args: &[&str]) -> Output {
         all
     });
 
-    let waiting = lines
-        .iter()
-        .find(|line| line.contains("IN_PROGRESS"))
-        .is_some();
-    assert!(waiting, "the run never showed a deployment in progress");
+    let seen = lines.iter().any(|line| line.contains(marker));
+    assert!(seen, "the run never printed {marker:?}");
     std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
 
@@ -564,4 +567,43 @@ fn journal_and_exit_code_of_a_failed_register_in_replay() {
     let entry = world.last_journal_entry("staging");
     assert_eq!(entry["outcome"]["state"], "failed", "{entry:#}");
     assert_eq!(entry["outcome"]["rolled_back"], false, "{entry:#}");
+}
+
+#[test]
+fn rerun_after_crash_reuses_registered_revision() {
+    let world = World::create();
+    let args = run_args(&world, &world.config, &JOB);
+    // SIGKILL right after the registration: no handler runs, as in a crash.
+    let crashed = signal_after_line(
+        &world,
+        &strs(&args),
+        "staging: registered demo-staging:2",
+        "-KILL",
+    );
+    assert_eq!(crashed.status.code(), None, "the run was not killed");
+    assert!(
+        world
+            .service_task_definition("staging")
+            .ends_with("demo-staging:1")
+    );
+    assert_eq!(world.revision_count("staging"), 2);
+
+    let rerun = world.run_tool(&strs(&args));
+
+    assert_exit(&rerun, 0);
+    let stderr = text(&rerun.stderr);
+    assert!(
+        stderr.contains("staging: using demo-staging:2, which the interrupted run"),
+        "{stderr}"
+    );
+    assert_eq!(
+        world.revision_count("staging"),
+        2,
+        "the re-run registered the same content again"
+    );
+    assert!(
+        world
+            .service_task_definition("staging")
+            .ends_with("demo-staging:2")
+    );
 }

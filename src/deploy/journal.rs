@@ -49,6 +49,9 @@ pub struct JournalEntry {
     pub previous_arn: Option<String>,
     pub new_arn: Option<String>,
     pub deployment_id: Option<String>,
+    /// A fingerprint of the registered request, to spot the same content again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered_content: Option<String>,
     pub steps: Vec<String>,
     pub outcome: JournalOutcome,
 }
@@ -166,6 +169,7 @@ mod tests {
             previous_arn: Some("arn:prev".into()),
             new_arn: None,
             deployment_id: None,
+            registered_content: None,
             steps: vec![],
             outcome: JournalOutcome::InProgress,
         }

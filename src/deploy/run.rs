@@ -110,10 +110,12 @@ fn roll_out_environment(
     journal_start(session.journal, run_id, &prepared)?;
 
     // A run that stopped while waiting: the service already runs its revision.
-    if let Some(entry) =
-        unfinished.filter(|entry| entry.new_arn.as_deref() == Some(prepared.current_arn.as_str()))
-    {
-        return resume(request, environment, &prepared, &entry, session);
+    let waiting = unfinished.as_ref().filter(|entry| {
+        let updated = entry.steps.iter().any(|step| step == "updated");
+        updated && entry.new_arn.as_deref() == Some(prepared.current_arn.as_str())
+    });
+    if let Some(entry) = waiting {
+        return resume(request, environment, &prepared, entry, session);
     }
 
     // 5. Nothing changed: no new revision.
@@ -137,8 +139,9 @@ fn roll_out_environment(
         confirm_environment(&prepared, session.console)?;
     }
 
-    // 6-8. Register, compare-and-swap, update.
-    let started = register_and_update(&prepared, session)
+    // 6-8. Register (unless an interrupted run did), compare-and-swap, update.
+    let registered = registered_not_deployed(unfinished.as_ref(), &prepared);
+    let started = register_and_update(&prepared, registered, session)
         .inspect_err(|err| journal_failure(session.journal, err))?;
 
     // 9-11. Wait for this deployment, verify it, roll back on failure.
@@ -211,23 +214,48 @@ fn confirm_environment(prepared: &Prepared, console: &dyn Console) -> Result<(),
 
 /// Registers the new revision, re-reads the service, and updates it only if
 /// nobody changed it since it was first read.
-fn register_and_update(prepared: &Prepared, session: &mut Session) -> anyhow::Result<Started> {
+///
+/// `registered` is a revision of the same content that an interrupted run
+/// registered but never deployed; it is used instead of registering again.
+fn register_and_update(
+    prepared: &Prepared,
+    registered: Option<&JournalEntry>,
+    session: &mut Session,
+) -> anyhow::Result<Started> {
     let environment = &prepared.environment;
     let input = serde_json::to_string(&prepared.request).expect("a JSON map always serialises");
+    let hash = content_hash(&input);
 
-    let answer = session.runner.run(&AwsCall::register_task_definition(
-        &environment.family,
-        &input,
-    ))?;
-    let new_arn = task_definition_arn(&answer, "register-task-definition")?;
+    let new_arn = match registered.and_then(|entry| entry.new_arn.clone()) {
+        Some(arn) => {
+            session.console.progress(&format!(
+                "{}: using {}, which the interrupted run {} registered with the same content",
+                environment.name,
+                short_name(&arn),
+                registered
+                    .map(|entry| entry.run_id.as_str())
+                    .unwrap_or_default()
+            ));
+            arn
+        }
+        None => {
+            let answer = session.runner.run(&AwsCall::register_task_definition(
+                &environment.family,
+                &input,
+            ))?;
+            task_definition_arn(&answer, "register-task-definition")?
+        }
+    };
+    // The journal comes first, so that whoever sees the message can rely on it.
+    journal_step(session.journal, "registered", |entry| {
+        entry.new_arn = Some(new_arn.clone());
+        entry.registered_content = Some(hash);
+    })?;
     session.console.progress(&format!(
         "{}: registered {}",
         environment.name,
         short_name(&new_arn)
     ));
-    journal_step(session.journal, "registered", |entry| {
-        entry.new_arn = Some(new_arn.clone())
-    })?;
 
     // Compare-and-swap: a deploy that landed since the first read must not be reverted.
     let now = read_service_task_definition(environment, session.runner)?;
@@ -265,16 +293,40 @@ fn register_and_update(prepared: &Prepared, session: &mut Session) -> anyhow::Re
 }
 
 /// Returns the environment's newest journal entry when that run stopped
-/// after updating the service and before its end.
+/// (Ctrl-C or a crash) before its end.
 fn unfinished_rollout(journal: &Journal, environment: &Environment) -> Option<JournalEntry> {
     let entry = journal.last_for(&environment.name)?;
     let unfinished = matches!(
         entry.outcome,
         JournalOutcome::InProgress | JournalOutcome::Interrupted { .. }
     );
-    let updated = entry.steps.iter().any(|step| step == "updated");
-    (unfinished && updated && entry.previous_arn.is_some() && entry.service == environment.service)
+    (unfinished && entry.previous_arn.is_some() && entry.service == environment.service)
         .then(|| entry.clone())
+}
+
+/// Returns the entry of an interrupted run that registered this very content
+/// from the revision the service still runs, and stopped before the update.
+fn registered_not_deployed<'a>(
+    unfinished: Option<&'a JournalEntry>,
+    prepared: &Prepared,
+) -> Option<&'a JournalEntry> {
+    let entry = unfinished?;
+    let input = serde_json::to_string(&prepared.request).expect("a JSON map always serialises");
+    let same_base = entry.previous_arn.as_deref() == Some(prepared.current_arn.as_str());
+    let same_content = entry.registered_content.as_deref() == Some(content_hash(&input).as_str());
+    let not_updated = !entry.steps.iter().any(|step| step == "updated");
+    (same_base && same_content && not_updated && entry.new_arn.is_some()).then_some(entry)
+}
+
+/// Returns a stable fingerprint of a register request (64-bit FNV-1a), so a
+/// later run can tell that it would register the same content again.
+fn content_hash(input: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in input.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("fnv1a64:{hash:016x}")
 }
 
 /// Carries on with a rollout that an earlier run left while waiting.
@@ -369,6 +421,7 @@ fn journal_start(journal: &mut Journal, run_id: &str, prepared: &Prepared) -> an
             previous_arn: Some(prepared.current_arn.clone()),
             new_arn: None,
             deployment_id: None,
+            registered_content: None,
             steps: vec!["read".to_string()],
             outcome: JournalOutcome::InProgress,
         })

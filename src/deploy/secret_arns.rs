@@ -79,7 +79,7 @@ fn find_output(
                 keys.join(", ")
             };
             Err(DeployError::Aws(format!(
-                "stack `{stack}` has no output `{output}` (outputs: {listed}); fix secret_arn_output in the config"
+                "stack `{stack}` has no output `{output}` (outputs: {listed}); check the stack, or the environment's secret_arn_output"
             )))
         }
     }
@@ -112,7 +112,7 @@ mod tests {
 
         assert_eq!(
             err.to_string(),
-            "stack `sec` has no output `ProductionSecretArn` (outputs: StagingSecretArn); fix secret_arn_output in the config"
+            "stack `sec` has no output `ProductionSecretArn` (outputs: StagingSecretArn); check the stack, or the environment's secret_arn_output"
         );
     }
 }
