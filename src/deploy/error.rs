@@ -18,6 +18,10 @@ pub enum DeployError {
         registered: String,
     },
 
+    /// The journal could not be written; the message names the file.
+    #[error("{0}")]
+    Journal(String),
+
     /// The user answered no before an environment.
     #[error("stopped before environment {0}: not confirmed")]
     NotConfirmed(String),

@@ -98,7 +98,7 @@ pub fn finish_rollout(
                     step: "waiting".into(),
                 }
             })
-            .map_err(DeployError::Aws)?;
+            .map_err(DeployError::Journal)?;
         return Err(DeployError::Interrupted {
             environment: environment.name.clone(),
             during: format!("while waiting for {}", short_name(&started.target_arn)),
@@ -117,7 +117,7 @@ pub fn finish_rollout(
                 rolled_back,
             }
         })
-        .map_err(DeployError::Aws)?;
+        .map_err(DeployError::Journal)?;
     Err(DeployError::Failed {
         environment: environment.name.clone(),
         reason,

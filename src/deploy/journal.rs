@@ -118,6 +118,26 @@ impl Journal {
         Ok(self.entries.len() - 1)
     }
 
+    /// Changes the newest entry of `environment` in run `run_id`, if there is
+    /// one, with `change`, and writes the file.
+    pub fn update_run_entry(
+        &mut self,
+        run_id: &str,
+        environment: &str,
+        change: impl FnOnce(&mut JournalEntry),
+    ) -> Result<(), String> {
+        let entry = self
+            .entries
+            .iter_mut()
+            .rev()
+            .find(|entry| entry.run_id == run_id && entry.environment == environment);
+        match entry {
+            Some(entry) => change(entry),
+            None => return Ok(()),
+        }
+        self.save()
+    }
+
     /// Changes the newest entry with `change` and writes the file.
     pub fn update(&mut self, change: impl FnOnce(&mut JournalEntry)) -> Result<(), String> {
         if let Some(entry) = self.entries.last_mut() {

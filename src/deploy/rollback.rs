@@ -91,7 +91,7 @@ pub fn roll_back_from_journal(
     let mut record = entry.clone();
     record.steps = vec!["rollback".to_string()];
     record.outcome = JournalOutcome::InProgress;
-    session.journal.add(record).map_err(DeployError::Aws)?;
+    session.journal.add(record).map_err(DeployError::Journal)?;
 
     let mut context = WaitContext {
         runner: session.runner,
@@ -111,7 +111,7 @@ pub fn roll_back_from_journal(
     session
         .journal
         .update(|entry| entry.outcome = journal_outcome)
-        .map_err(DeployError::Aws)?;
+        .map_err(DeployError::Journal)?;
 
     outcome?;
     Ok(RollbackResult::RolledBack {

@@ -89,7 +89,7 @@ pub fn run(
             check_secret_keys: request.check_secret_keys,
         };
         let report = roll_out_environment(request, index, environment, &options, &run_id, session)
-            .map_err(|err| interrupted_or(err, environment, &request.finish, session))?;
+            .map_err(|err| record_failure(err, environment, &run_id, &request.finish, session))?;
         reports.push(report);
     }
     Ok(())
@@ -126,7 +126,7 @@ fn roll_out_environment(
         session
             .journal
             .update(|entry| entry.outcome = JournalOutcome::Unchanged)
-            .map_err(UsageError)?;
+            .map_err(DeployError::Journal)?;
         return Ok(EnvironmentReport {
             environment: environment.name.clone(),
             result: EnvironmentResult::Unchanged {
@@ -141,8 +141,7 @@ fn roll_out_environment(
 
     // 6-8. Register (unless an interrupted run did), compare-and-swap, update.
     let registered = registered_not_deployed(unfinished.as_ref(), &prepared);
-    let started = register_and_update(&prepared, registered, session)
-        .inspect_err(|err| journal_failure(session.journal, err))?;
+    let started = register_and_update(&prepared, registered, session)?;
 
     // 9-11. Wait for this deployment, verify it, roll back on failure.
     let names = secret_names(&prepared.request);
@@ -376,31 +375,53 @@ fn resume(
     })
 }
 
-/// Turns any error into an interruption when Ctrl-C was pressed, since a
-/// child `aws` killed by the same signal fails in its own way.
-fn interrupted_or(
+/// Records in the journal how this run's attempt at `environment` ended, and
+/// turns the error into an interruption when Ctrl-C was pressed, since a child
+/// `aws` killed by the same signal fails in its own way.
+fn record_failure(
     error: anyhow::Error,
     environment: &Environment,
+    run_id: &str,
     settings: &FinishSettings,
     session: &mut Session,
 ) -> anyhow::Error {
-    let already = error
-        .downcast_ref::<DeployError>()
-        .is_some_and(|err| matches!(err, DeployError::Interrupted { .. }));
-    if already || !session.cancel.is_cancelled() {
+    let already_interrupted = matches!(
+        error.downcast_ref::<DeployError>(),
+        Some(DeployError::Interrupted { .. })
+    );
+    if already_interrupted {
         return error;
     }
-    let step = session
-        .journal
-        .last_for(&environment.name)
-        .and_then(|entry| entry.steps.last().cloned())
-        .unwrap_or_default();
+
+    if !session.cancel.is_cancelled() {
+        let reason = format!("{error:#}");
+        let _ = session
+            .journal
+            .update_run_entry(run_id, &environment.name, |entry| {
+                if entry.outcome == JournalOutcome::InProgress {
+                    entry.outcome = JournalOutcome::Failed {
+                        reason,
+                        rolled_back: false,
+                    };
+                }
+            });
+        return error;
+    }
+
+    let mut step = String::new();
     let _ = session
         .journal
-        .update(|entry| entry.outcome = JournalOutcome::Interrupted { step: step.clone() });
+        .update_run_entry(run_id, &environment.name, |entry| {
+            step = entry.steps.last().cloned().unwrap_or_default();
+            entry.outcome = JournalOutcome::Interrupted { step: step.clone() };
+        });
     DeployError::Interrupted {
         environment: environment.name.clone(),
-        during: format!("after step {step:?}"),
+        during: if step.is_empty() {
+            "before any change".to_string()
+        } else {
+            format!("after step {step:?}")
+        },
         rollback_command: settings.rollback_command(&environment.name),
     }
     .into()
@@ -425,7 +446,7 @@ fn journal_start(journal: &mut Journal, run_id: &str, prepared: &Prepared) -> an
             steps: vec!["read".to_string()],
             outcome: JournalOutcome::InProgress,
         })
-        .map_err(UsageError)?;
+        .map_err(DeployError::Journal)?;
     Ok(())
 }
 
@@ -440,17 +461,7 @@ pub fn journal_step(
             entry.steps.push(step.to_string());
             change(entry);
         })
-        .map_err(|reason| UsageError(reason).into())
-}
-
-fn journal_failure(journal: &mut Journal, error: &anyhow::Error) {
-    let reason = format!("{error:#}");
-    let _ = journal.update(|entry| {
-        entry.outcome = JournalOutcome::Failed {
-            reason,
-            rolled_back: false,
-        }
-    });
+        .map_err(|reason| DeployError::Journal(reason).into())
 }
 
 /// Returns a run id unique enough to distinguish runs in one journal.
