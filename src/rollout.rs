@@ -215,6 +215,9 @@ fn wait_settings(args: &WaitArgs) -> anyhow::Result<WaitSettings> {
     if poll_interval.is_zero() {
         return Err(UsageError("--poll-interval must be more than 0".into()).into());
     }
+    if timeout.is_zero() {
+        return Err(UsageError("--timeout must be more than 0".into()).into());
+    }
     Ok(WaitSettings {
         poll_interval,
         timeout,
@@ -223,6 +226,9 @@ fn wait_settings(args: &WaitArgs) -> anyhow::Result<WaitSettings> {
 }
 
 fn open_journal(args: &WaitArgs) -> anyhow::Result<Journal> {
+    if args.replay.is_some() {
+        return Ok(Journal::in_memory());
+    }
     let state_dir = match &args.state_dir {
         Some(dir) => dir.clone(),
         None => default_state_dir().map_err(UsageError)?,

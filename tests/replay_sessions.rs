@@ -289,8 +289,11 @@ fn failed_poll_rolls_back_to_recorded_revision() {
         poll,
         "An error occurred (AccessDeniedException) when calling the DescribeServices operation: not authorized to perform: ecs:DescribeServices",
     );
+    let logs = session["calls"][find_call(&session, ["logs", "filter-log-events"], 0)].clone();
     calls(&mut session).truncate(poll);
     calls(&mut session).push(denied);
+    // The logs are read before the rollback, to explain the failure.
+    calls(&mut session).push(logs);
     calls(&mut session).extend(staging_rollback_calls());
 
     let output = replay(&session);
@@ -328,8 +331,10 @@ fn failed_rollback_says_so() {
     rollback[0]["stderr"] = json!(
         "An error occurred (AccessDeniedException) when calling the UpdateService operation: not authorized to perform: ecs:UpdateService"
     );
+    let logs = session["calls"][find_call(&session, ["logs", "filter-log-events"], 0)].clone();
     calls(&mut session).truncate(poll);
     calls(&mut session).push(denied);
+    calls(&mut session).push(logs);
     calls(&mut session).extend(rollback);
 
     let output = replay(&session);

@@ -18,6 +18,11 @@ pub enum DeployError {
         registered: String,
     },
 
+    /// The service is between deployments, or on a failed one; the message
+    /// says which and what to do.
+    #[error("{0}")]
+    Unsettled(String),
+
     /// The journal could not be written; the message names the file.
     #[error("{0}")]
     Journal(String),
@@ -36,10 +41,11 @@ pub enum DeployError {
     },
 
     /// Ctrl-C stopped the run; the journal records where.
-    #[error("{environment}: interrupted {during}. To roll back: {rollback_command}")]
+    #[error("{environment}: interrupted {during}. {advice}")]
     Interrupted {
         environment: String,
         during: String,
-        rollback_command: String,
+        /// What to do next: the rollback command, or that nothing changed.
+        advice: String,
     },
 }

@@ -3,13 +3,16 @@
 
 use serde_json::{Map, Value};
 
+use crate::aws::CallError;
+use crate::taskdef::{SecretReference, parse_value_from};
+
 use super::DeployError;
 use super::config::Environment;
 use super::journal::JournalOutcome;
 use super::rollback::roll_back;
 use super::run::{Session, journal_step};
 use super::service::short_name;
-use super::verify::{VerifyContext, VerifyFailure, VerifySettings, verify};
+use super::verify::{VerifyContext, VerifyFailure, VerifySettings, scan_logs, verify};
 use super::wait::{Started, WaitContext, WaitFailure, WaitSettings, wait_for_deployment};
 
 /// The settings of the steps after `update-service`.
@@ -34,8 +37,8 @@ impl FinishSettings {
     }
 }
 
-/// Returns the names of every secret in a task definition, whose values are
-/// masked in log lines.
+/// Returns the names and JSON keys of every secret in a task definition,
+/// whose values are masked in log lines.
 pub fn secret_names(request: &Map<String, Value>) -> Vec<String> {
     let containers = request
         .get("containerDefinitions")
@@ -54,10 +57,19 @@ pub fn secret_names(request: &Map<String, Value>) -> Vec<String> {
             .filter_map(Value::as_array)
             .flatten()
         {
-            if let Some(name) = secret.get("name").and_then(Value::as_str)
-                && !names.iter().any(|known| known == name)
-            {
-                names.push(name.to_string());
+            let name = secret.get("name").and_then(Value::as_str);
+            // The JSON key is masked too: applications often log it as the name.
+            let json_key = secret
+                .get("valueFrom")
+                .and_then(Value::as_str)
+                .and_then(|value_from| match parse_value_from(value_from) {
+                    Ok(SecretReference::SecretsManager { json_key, .. }) => json_key,
+                    _ => None,
+                });
+            for candidate in [name, json_key].into_iter().flatten() {
+                if !candidate.is_empty() && !names.iter().any(|known| known == candidate) {
+                    names.push(candidate.to_string());
+                }
             }
         }
     }
@@ -102,9 +114,33 @@ pub fn finish_rollout(
         return Err(DeployError::Interrupted {
             environment: environment.name.clone(),
             during: format!("while waiting for {}", short_name(&started.target_arn)),
-            rollback_command: settings.rollback_command(&environment.name),
+            advice: format!(
+                "To roll back: {}",
+                settings.rollback_command(&environment.name)
+            ),
         }
         .into());
+    }
+
+    // A replay that stopped matching says nothing about the deployment.
+    if matches!(
+        error.downcast_ref::<CallError>(),
+        Some(CallError::Replay(_))
+    ) {
+        return Err(error);
+    }
+
+    // The logs explain a failure best, so they are scanned before the rollback.
+    if let (Some(log_group), Some(start)) = (&environment.log_group, started.created_at_millis) {
+        let mut context = VerifyContext {
+            runner: session.runner,
+            console: session.console,
+            clock: session.clock,
+            cancel: session.cancel,
+            settings: &settings.verify,
+            secret_names,
+        };
+        scan_logs(environment, log_group, start, &mut context);
     }
 
     let reason = format!("{error:#}");
@@ -195,12 +231,18 @@ fn recover(
         );
     }
 
+    // The rollback gets at least the default timeout: a short --timeout is
+    // about the new revision, and the old one must be given time to come back.
+    let rollback_settings = WaitSettings {
+        timeout: settings.wait.timeout.max(WaitSettings::default().timeout),
+        ..settings.wait.clone()
+    };
     let mut context = WaitContext {
         runner: session.runner,
         console: session.console,
         clock: session.clock,
         cancel: session.cancel,
-        settings: &settings.wait,
+        settings: &rollback_settings,
     };
     match roll_back(environment, previous_arn, &mut context) {
         Ok(_) => {

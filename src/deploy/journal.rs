@@ -63,10 +63,11 @@ struct JournalFile {
     entries: Vec<JournalEntry>,
 }
 
-/// The journal file in a state directory.
+/// The journal file in a state directory, or a journal kept in memory only.
 #[derive(Debug)]
 pub struct Journal {
-    path: PathBuf,
+    /// `None` for a journal that is never written, as a replay uses.
+    path: Option<PathBuf>,
     entries: Vec<JournalEntry>,
 }
 
@@ -92,11 +93,35 @@ impl Journal {
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(err) => return Err(format!("cannot read {}: {err}", path.display())),
         };
-        Ok(Self { path, entries })
+        Ok(Self {
+            path: Some(path),
+            entries,
+        })
     }
 
+    /// Returns an empty journal that is never written: a replay must leave
+    /// the real journal alone, which records only what happened in AWS.
+    pub fn in_memory() -> Self {
+        Self {
+            path: None,
+            entries: Vec::new(),
+        }
+    }
+
+    /// Returns the file's path, or `(in memory)`.
     pub fn path(&self) -> &Path {
-        &self.path
+        self.path.as_deref().unwrap_or(Path::new("(in memory)"))
+    }
+
+    /// Returns the entries of an environment, newest first.
+    pub fn entries_for<'a>(
+        &'a self,
+        environment: &'a str,
+    ) -> impl Iterator<Item = &'a JournalEntry> + 'a {
+        self.entries
+            .iter()
+            .rev()
+            .filter(move |entry| entry.environment == environment)
     }
 
     /// Returns the newest entry of an environment.
@@ -147,18 +172,23 @@ impl Journal {
     }
 
     fn save(&self) -> Result<(), String> {
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
         let file = JournalFile {
             format: FORMAT.to_string(),
             version: VERSION,
             entries: self.entries.clone(),
         };
         let text = serde_json::to_string_pretty(&file).map_err(|err| err.to_string())? + "\n";
-        if let Some(directory) = self.path.parent() {
+        if let Some(directory) = path.parent() {
             std::fs::create_dir_all(directory)
                 .map_err(|err| format!("cannot create {}: {err}", directory.display()))?;
         }
-        write_atomically(&self.path, text.as_bytes())
-            .map_err(|err| format!("writing {}: {err:#}", self.path.display()))
+        // NOTE: two runs sharing a state directory each rewrite the whole file,
+        // so the later one drops the other's entries; give each its own --state-dir.
+        write_atomically(path, text.as_bytes())
+            .map_err(|err| format!("writing {}: {err:#}", path.display()))
     }
 }
 

@@ -13,7 +13,7 @@ use super::config::Environment;
 use super::console::Console;
 use super::edits::ChangeRequest;
 use super::preflight::check_secrets;
-use super::service::{find_service, short_name, task_definition_arn};
+use super::service::{ServiceState, find_service, short_name, task_definition_arn};
 
 /// One environment, read and changed in memory.
 #[derive(Debug, Clone)]
@@ -21,6 +21,8 @@ pub struct Prepared {
     pub environment: Environment,
     /// The task definition ARN the service ran when it was read.
     pub current_arn: String,
+    /// Why the service was not steady when it was read, if it was not.
+    pub unsteady: Option<String>,
     /// The register input of the new revision.
     pub request: Map<String, Value>,
     pub secret_changes: Vec<ContainerChanges>,
@@ -49,7 +51,8 @@ pub fn prepare(
 ) -> anyhow::Result<Prepared> {
     let name = &environment.name;
 
-    let current_arn = read_service_task_definition(environment, runner)?;
+    let state = read_service(environment, runner)?;
+    let (current_arn, unsteady) = (state.task_definition, state.unsteady);
     console.progress(&format!(
         "{name}: service `{}` runs {}",
         environment.service,
@@ -87,6 +90,7 @@ pub fn prepare(
     Ok(Prepared {
         environment: environment.clone(),
         current_arn,
+        unsteady,
         changed: request != unchanged_request,
         request,
         secret_changes: transformed.secret_changes,
@@ -98,11 +102,23 @@ pub fn read_service_task_definition(
     environment: &Environment,
     runner: &mut Runner,
 ) -> anyhow::Result<String> {
+    Ok(read_service(environment, runner)?.task_definition)
+}
+
+/// Returns the service's state from one `describe-services`.
+pub fn read_service(
+    environment: &Environment,
+    runner: &mut Runner,
+) -> anyhow::Result<ServiceState> {
     let answer = runner.run(&AwsCall::describe_services(
         &environment.cluster,
         &[&environment.service],
     ))?;
-    Ok(find_service(&answer, &environment.cluster, &environment.service)?.task_definition)
+    Ok(find_service(
+        &answer,
+        &environment.cluster,
+        &environment.service,
+    )?)
 }
 
 /// Describes the family's latest revision and, when the service runs another

@@ -7,7 +7,7 @@ use super::DeployError;
 use super::config::Environment;
 use super::journal::JournalOutcome;
 use super::prepare::read_service_task_definition;
-use super::run::Session;
+use super::run::{Session, new_run_id};
 use super::service::short_name;
 use super::wait::{Completed, WaitContext, WaitSettings, started_deployment, wait_for_deployment};
 
@@ -59,15 +59,24 @@ pub fn roll_back_from_journal(
     settings: &WaitSettings,
     session: &mut Session,
 ) -> anyhow::Result<RollbackResult> {
+    let (run_id, started_at) = new_run_id();
     let journal_path = session.journal.path().display().to_string();
+    // The newest run that changed the service: later runs that found it up to
+    // date, or stopped before the update, changed nothing to roll back.
     let entry = session
         .journal
-        .last_for(&environment.name)
-        .filter(|entry| entry.previous_arn.is_some())
+        .entries_for(&environment.name)
+        .find(|entry| {
+            let changed = entry
+                .steps
+                .iter()
+                .any(|step| step == "updated" || step == "rollback");
+            changed && entry.previous_arn.is_some()
+        })
         .cloned()
         .ok_or_else(|| {
             DeployError::Aws(format!(
-                "the journal {journal_path} records no run of environment {}",
+                "the journal {journal_path} records no run that changed environment {}",
                 environment.name
             ))
         })?;
@@ -89,6 +98,10 @@ pub fn roll_back_from_journal(
     }
 
     let mut record = entry.clone();
+    record.run_id = run_id;
+    record.started_at = started_at;
+    record.deployment_id = None;
+    record.registered_content = None;
     record.steps = vec!["rollback".to_string()];
     record.outcome = JournalOutcome::InProgress;
     session.journal.add(record).map_err(DeployError::Journal)?;

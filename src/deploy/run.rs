@@ -79,7 +79,7 @@ pub fn run(
         session.runner,
     )?;
 
-    let run_id = new_run_id();
+    let (run_id, _) = new_run_id();
     for (index, environment) in request.environments.iter().enumerate() {
         let options = PrepareOptions {
             change: &request.change,
@@ -109,14 +109,21 @@ fn roll_out_environment(
     let prepared = prepare(environment, options, session.runner, session.console)?;
     journal_start(session.journal, run_id, &prepared)?;
 
-    // A run that stopped while waiting: the service already runs its revision.
+    // A run that stopped while waiting for this same change: wait for it again.
+    let input = serde_json::to_string(&prepared.request).expect("a JSON map always serialises");
     let waiting = unfinished.as_ref().filter(|entry| {
         let updated = entry.steps.iter().any(|step| step == "updated");
-        updated && entry.new_arn.as_deref() == Some(prepared.current_arn.as_str())
+        let same_content =
+            entry.registered_content.as_deref() == Some(content_hash(&input).as_str());
+        updated && same_content && entry.new_arn.as_deref() == Some(prepared.current_arn.as_str())
     });
     if let Some(entry) = waiting {
         return resume(request, environment, &prepared, entry, session);
     }
+
+    // Changing (or calling "up to date") a service between deployments would
+    // build on, or wave through, a revision that may never have worked.
+    check_settled(environment, &prepared, session.journal, &request.finish)?;
 
     // 5. Nothing changed: no new revision.
     if !prepared.changed {
@@ -250,11 +257,13 @@ fn register_and_update(
         entry.new_arn = Some(new_arn.clone());
         entry.registered_content = Some(hash);
     })?;
-    session.console.progress(&format!(
-        "{}: registered {}",
-        environment.name,
-        short_name(&new_arn)
-    ));
+    if registered.is_none() {
+        session.console.progress(&format!(
+            "{}: registered {}",
+            environment.name,
+            short_name(&new_arn)
+        ));
+    }
 
     // Compare-and-swap: a deploy that landed since the first read must not be reverted.
     let now = read_service_task_definition(environment, session.runner)?;
@@ -301,6 +310,43 @@ fn unfinished_rollout(journal: &Journal, environment: &Environment) -> Option<Jo
     );
     (unfinished && entry.previous_arn.is_some() && entry.service == environment.service)
         .then(|| entry.clone())
+}
+
+/// Fails when the service is between deployments, or when the last run left
+/// it on a revision whose deployment failed and was not rolled back.
+fn check_settled(
+    environment: &Environment,
+    prepared: &Prepared,
+    journal: &Journal,
+    settings: &FinishSettings,
+) -> Result<(), DeployError> {
+    let rollback = settings.rollback_command(&environment.name);
+    if let Some(why) = &prepared.unsteady {
+        return Err(DeployError::Unsettled(format!(
+            "{}: service `{}` is not steady: {why}. Wait for that deployment to end, or roll it back ({rollback}), then run again",
+            environment.name, environment.service
+        )));
+    }
+
+    let failed_here = journal
+        .entries_for(&environment.name)
+        .find(|entry| entry.steps.iter().any(|step| step == "updated"));
+    if let Some(entry) = failed_here
+        && let JournalOutcome::Failed {
+            reason,
+            rolled_back: false,
+        } = &entry.outcome
+        && entry.new_arn.as_deref() == Some(prepared.current_arn.as_str())
+    {
+        return Err(DeployError::Unsettled(format!(
+            "{}: service `{}` still runs {}, whose deployment by run {} failed and was not rolled back ({reason}). Roll back ({rollback}) or deploy a fix by hand, then run again",
+            environment.name,
+            environment.service,
+            short_name(&prepared.current_arn),
+            entry.run_id
+        )));
+    }
+    Ok(())
 }
 
 /// Returns the entry of an interrupted run that registered this very content
@@ -357,6 +403,7 @@ fn resume(
         deployment_id: entry.deployment_id.clone(),
         created_at_millis: None,
         seen_events: Default::default(),
+        skip_first_events: true,
     };
     finish_rollout(
         environment,
@@ -409,20 +456,31 @@ fn record_failure(
     }
 
     let mut step = String::new();
+    let mut updated = false;
     let _ = session
         .journal
         .update_run_entry(run_id, &environment.name, |entry| {
             step = entry.steps.last().cloned().unwrap_or_default();
+            updated = entry.steps.iter().any(|done| done == "updated");
             entry.outcome = JournalOutcome::Interrupted { step: step.clone() };
         });
+    let during = if step.is_empty() {
+        "before any change".to_string()
+    } else {
+        format!("after step {step:?}")
+    };
+    let advice = if updated {
+        format!(
+            "To roll back: {}",
+            settings.rollback_command(&environment.name)
+        )
+    } else {
+        "The service was not changed, so there is nothing to roll back".to_string()
+    };
     DeployError::Interrupted {
         environment: environment.name.clone(),
-        during: if step.is_empty() {
-            "before any change".to_string()
-        } else {
-            format!("after step {step:?}")
-        },
-        rollback_command: settings.rollback_command(&environment.name),
+        during,
+        advice,
     }
     .into()
 }
@@ -464,10 +522,14 @@ pub fn journal_step(
         .map_err(|reason| DeployError::Journal(reason).into())
 }
 
-/// Returns a run id unique enough to distinguish runs in one journal.
-fn new_run_id() -> String {
+/// Returns a run id unique enough to distinguish runs in one journal, and
+/// the start time in seconds since the epoch.
+pub fn new_run_id() -> (String, u64) {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
-    format!("{}-{}", now.as_secs(), std::process::id())
+    (
+        format!("{}-{}", now.as_secs(), std::process::id()),
+        now.as_secs(),
+    )
 }

@@ -11,6 +11,9 @@ pub struct ServiceState {
     pub status: String,
     /// The ARN of the task definition the service runs.
     pub task_definition: String,
+    /// Why the service is not steady (several deployments, or a rollout in
+    /// progress or failed), or `None` when it is.
+    pub unsteady: Option<String>,
 }
 
 /// Finds `service` in a `describe-services` answer.
@@ -72,8 +75,47 @@ pub fn find_service(
     Ok(ServiceState {
         service: service.to_string(),
         status,
+        unsteady: unsteadiness(found),
         task_definition,
     })
+}
+
+/// Describes why a service is between deployments, or returns `None` when it
+/// has one deployment whose rollout (where reported) is complete.
+fn unsteadiness(service: &Value) -> Option<String> {
+    let deployments = service
+        .get("deployments")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let describe = |deployment: &Value| {
+        format!(
+            "{} of {} {}",
+            deployment["id"].as_str().unwrap_or("?"),
+            short_name(deployment["taskDefinition"].as_str().unwrap_or("?")),
+            deployment["rolloutState"]
+                .as_str()
+                .unwrap_or(deployment["status"].as_str().unwrap_or("?"))
+        )
+    };
+    if deployments.len() > 1 {
+        let all: Vec<String> = deployments.iter().map(describe).collect();
+        return Some(format!(
+            "it has {} deployments ({})",
+            deployments.len(),
+            all.join(", ")
+        ));
+    }
+    let rollout = deployments
+        .first()
+        .and_then(|deployment| deployment["rolloutState"].as_str());
+    match rollout {
+        Some("IN_PROGRESS") | Some("FAILED") => Some(format!(
+            "its deployment {} is not complete",
+            describe(&deployments[0])
+        )),
+        _ => None,
+    }
 }
 
 /// Returns `taskDefinition.taskDefinitionArn` of a describe or register answer.

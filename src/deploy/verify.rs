@@ -93,7 +93,8 @@ pub fn verify(
         ));
     }
 
-    if let (Some(log_group), Some(start)) = (&environment.log_group, started.created_at_millis) {
+    let start = started.created_at_millis.or(completed.created_at_millis);
+    if let (Some(log_group), Some(start)) = (&environment.log_group, start) {
         scan_logs(environment, log_group, start, context);
     }
     Ok(())
@@ -155,7 +156,12 @@ fn check_health(
 
 /// Prints the log lines matching the environment's error pattern since the
 /// deployment started, with secret values masked. A failed read is a warning.
-fn scan_logs(environment: &Environment, log_group: &str, start: i64, context: &mut VerifyContext) {
+pub(super) fn scan_logs(
+    environment: &Environment,
+    log_group: &str,
+    start: i64,
+    context: &mut VerifyContext,
+) {
     let call = AwsCall::filter_log_events(
         log_group,
         start,

@@ -54,12 +54,17 @@ pub struct Started {
     pub created_at_millis: Option<i64>,
     /// Event ids the service had already; only newer events are shown.
     pub seen_events: HashSet<String>,
+    /// Treats every event of the first poll as seen, for a wait resumed
+    /// without the `update-service` response that lists the older events.
+    pub skip_first_events: bool,
 }
 
 /// A deployment that completed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Completed {
     pub deployment_id: String,
+    /// When the deployment was created, in milliseconds since the epoch.
+    pub created_at_millis: Option<i64>,
     /// The task definition the service runs at the end.
     pub service_task_definition: String,
 }
@@ -116,8 +121,9 @@ impl fmt::Display for WaitFailure {
             } => {
                 write!(
                     f,
-                    "deployment {deployment} ({}) failed: {reason}",
-                    short_name(target)
+                    "deployment {deployment} ({}) failed: {}",
+                    short_name(target),
+                    reason.trim_end_matches('.')
                 )
             }
             Self::TasksFailed {
@@ -125,7 +131,8 @@ impl fmt::Display for WaitFailure {
                 count,
                 last_reason,
             } => {
-                write!(f, "{count} tasks of deployment {deployment} stopped")?;
+                let tasks = if *count == 1 { "task" } else { "tasks" };
+                write!(f, "{count} {tasks} of deployment {deployment} stopped")?;
                 if let Some(reason) = last_reason {
                     write!(f, "; last reason: {reason}")?;
                     if reason.contains("unable to pull secrets")
@@ -183,6 +190,7 @@ pub fn started_deployment(answer: &str, target_arn: &str) -> anyhow::Result<Star
         created_at_millis: deployment
             .and_then(|deployment| timestamp_millis(&deployment["createdAt"])),
         seen_events: event_ids(service),
+        skip_first_events: false,
     })
 }
 
@@ -269,6 +277,8 @@ struct Poll<'a> {
     failed_tasks: u64,
     last_stop_reason: Option<String>,
     last_state: String,
+    skip_events: bool,
+    created_at_millis: Option<i64>,
 }
 
 impl<'a> Poll<'a> {
@@ -281,6 +291,8 @@ impl<'a> Poll<'a> {
             failed_tasks: 0,
             last_stop_reason: None,
             last_state: String::new(),
+            skip_events: started.skip_first_events,
+            created_at_millis: started.created_at_millis,
         }
     }
 
@@ -309,11 +321,13 @@ impl<'a> Poll<'a> {
                 continue;
             };
             if self.seen_events.insert(id.to_string())
+                && !self.skip_events
                 && let Some(message) = event["message"].as_str()
             {
                 console.progress(&format!("event: {message}"));
             }
         }
+        self.skip_events = false;
     }
 
     /// Decides from one poll whether the wait is over.
@@ -356,6 +370,9 @@ impl<'a> Poll<'a> {
         if self.deployment_id.is_none() {
             self.deployment_id = ours["id"].as_str().map(str::to_string);
         }
+        if self.created_at_millis.is_none() {
+            self.created_at_millis = timestamp_millis(&ours["createdAt"]);
+        }
 
         let rollout_state = ours["rolloutState"].as_str();
         let (running_count, desired_count) =
@@ -388,6 +405,7 @@ impl<'a> Poll<'a> {
                 .as_str()
                 .unwrap_or("rollout state FAILED")
                 .to_string();
+            let reason = reason.trim_end_matches('.').to_string();
             return Ok(Some(Err(WaitFailure::RolloutFailed {
                 deployment: self.deployment_name(),
                 target: target.clone(),
@@ -412,6 +430,7 @@ impl<'a> Poll<'a> {
         if completed {
             return Ok(Some(Ok(Completed {
                 deployment_id: self.deployment_name(),
+                created_at_millis: self.created_at_millis,
                 service_task_definition: running,
             })));
         }
@@ -557,6 +576,7 @@ mod tests {
             deployment_id: Some("ecs-svc/2".into()),
             created_at_millis: Some(1_733_338_127_512),
             seen_events: HashSet::from(["old-event".to_string()]),
+            skip_first_events: false,
         }
     }
 
@@ -620,6 +640,7 @@ mod tests {
             result.unwrap(),
             Completed {
                 deployment_id: "ecs-svc/2".into(),
+                created_at_millis: Some(1_733_338_127_512),
                 service_task_definition: NEW.into()
             }
         );
