@@ -124,8 +124,8 @@ pub fn run_rollout(args: &RunArgs, reporter: Reporter) -> anyhow::Result<Outcome
 
     let console = TerminalConsole::new(reporter);
     let mut journal = open_journal(&args.wait)?;
-    let (transport, clock) = transport_and_clock(&args.wait)?;
-    let mut runner = live_runner(transport, rollout.aws_options, reporter);
+    let mut runner = live_runner(transport_for(&args.wait)?, rollout.aws_options, reporter);
+    let clock = clock_for(&args.wait, &runner);
     let cancel = install_ctrl_c()?;
     let mut session = Session {
         runner: &mut runner,
@@ -176,8 +176,8 @@ pub fn run_rollback(args: &RollbackArgs, reporter: Reporter) -> anyhow::Result<O
 
     let console = TerminalConsole::new(reporter);
     let mut journal = open_journal(&args.wait)?;
-    let (transport, clock) = transport_and_clock(&args.wait)?;
-    let mut runner = live_runner(transport, options, reporter);
+    let mut runner = live_runner(transport_for(&args.wait)?, options, reporter);
+    let clock = clock_for(&args.wait, &runner);
     let cancel = install_ctrl_c()?;
     let mut session = Session {
         runner: &mut runner,
@@ -236,32 +236,32 @@ fn open_journal(args: &WaitArgs) -> anyhow::Result<Journal> {
     Ok(Journal::open(&state_dir).map_err(UsageError)?)
 }
 
-/// Chooses how calls are made, and a virtual clock for a replay so that its
-/// waits take no time.
-fn transport_and_clock(args: &WaitArgs) -> anyhow::Result<(Transport, Box<dyn Clock>)> {
+/// Chooses how calls are made.
+fn transport_for(args: &WaitArgs) -> anyhow::Result<Transport> {
     Ok(match (&args.record, &args.replay) {
-        (_, Some(path)) => (
-            Transport::Replay {
-                recording: Recording::load(path).map_err(UsageError)?,
-                next: 0,
-            },
-            Box::new(VirtualClock::default()),
-        ),
-        (Some(path), None) => (
-            Transport::Record {
-                program: "aws".into(),
-                recording: Recording::default(),
-                path: path.clone(),
-            },
-            Box::new(RealClock::new()),
-        ),
-        (None, None) => (
-            Transport::Live {
-                program: "aws".into(),
-            },
-            Box::new(RealClock::new()),
-        ),
+        (_, Some(path)) => Transport::Replay {
+            recording: Recording::load(path).map_err(UsageError)?,
+            next: 0,
+        },
+        (Some(path), None) => Transport::Record {
+            program: "aws".into(),
+            recording: Recording::default(),
+            path: path.clone(),
+        },
+        (None, None) => Transport::Live {
+            program: "aws".into(),
+        },
     })
+}
+
+/// Returns the wall clock, or for a replay a virtual clock that follows the
+/// recorded times, so that recorded waits take no time and end the same way.
+fn clock_for(args: &WaitArgs, runner: &Runner) -> Box<dyn Clock> {
+    if args.replay.is_some() {
+        Box::new(VirtualClock::following(runner.replay_time()))
+    } else {
+        Box::new(RealClock::new())
+    }
 }
 
 /// Makes the first Ctrl-C a request to stop cleanly and a second one an

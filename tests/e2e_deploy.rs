@@ -161,15 +161,24 @@ fn failed_tasks_are_explained_then_rolled_back() {
 }
 
 #[test]
-fn timeout_is_rolled_back() {
+fn timeout_is_rolled_back_and_replays_the_same() {
     let world = World::create();
     let previous = world.service_task_definition("staging");
     world.register_unused_revision("staging");
     let secret = failing("never-stable");
+    let recording = world.scratch.path().join("timeout-session.json");
+    let recording_text = recording.display().to_string();
     let args = run_args(
         &world,
         &world.config,
-        &["--secret", &secret, "--timeout", "2s"],
+        &[
+            "--secret",
+            &secret,
+            "--timeout",
+            "2s",
+            "--record",
+            &recording_text,
+        ],
     );
 
     let output = world.run_tool(&strs(&args));
@@ -184,6 +193,29 @@ fn timeout_is_rolled_back() {
         text(&output.stderr).contains("still IN_PROGRESS running 0/1"),
         "{}",
         text(&output.stderr)
+    );
+
+    // The recorded call times steer the replay's clock, so it times out at
+    // the same poll and makes exactly the recorded calls.
+    let replay_args: Vec<String> = args
+        .iter()
+        .map(|arg| {
+            if arg == "--record" {
+                "--replay".into()
+            } else {
+                arg.clone()
+            }
+        })
+        .collect();
+    let replay = world.run_tool(&strs(&replay_args));
+
+    assert_exit(&replay, 1);
+    let replayed = text(&replay.stderr);
+    assert!(!replayed.contains("replay:"), "{replayed}");
+    assert!(replayed.contains("timed out after 2 s"), "{replayed}");
+    assert!(
+        replayed.contains("rolled back to demo-staging:1"),
+        "{replayed}"
     );
 }
 

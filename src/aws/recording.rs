@@ -49,6 +49,10 @@ pub struct RecordedCall {
     pub stdout: Value,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub stderr: String,
+    /// When the call ended, in milliseconds after the run started; a replay
+    /// follows these times so that its timeouts fall where they fell live.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_ms: Option<u64>,
 }
 
 impl Default for Recording {
@@ -200,6 +204,7 @@ impl RecordedCall {
             exit_code: outcome.exit_code,
             stdout,
             stderr: outcome.stderr.clone(),
+            at_ms: None,
         }
     }
 }
@@ -282,6 +287,7 @@ mod tests {
                 exit_code: 0,
                 stdout: json!({}),
                 stderr: String::new(),
+                at_ms: None,
             }],
             ..Recording::default()
         };
@@ -314,6 +320,7 @@ mod tests {
                 exit_code: 0,
                 stdout: json!({}),
                 stderr: String::new(),
+                at_ms: None,
             }],
             ..Recording::default()
         };

@@ -2,8 +2,10 @@
 //! recorded, or answered from a recording. Throttled calls are retried with
 //! backoff whatever the transport, so a replayed session retries the same way.
 
+use std::cell::Cell;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
 
 use super::call::{AwsCall, Redaction};
 use super::failure::{AwsFailure, FailureKind};
@@ -88,6 +90,11 @@ pub struct Runner {
     retry_delay: Duration,
     max_retries: u32,
     calls_made: usize,
+    /// When the runner was made; recorded calls note their end relative to it.
+    started: Instant,
+    /// The recorded time of the last replayed call, shared with the virtual
+    /// clock of a replay so that timeouts fall at the same poll as live.
+    replay_time: Rc<Cell<Duration>>,
 }
 
 impl Runner {
@@ -104,12 +111,19 @@ impl Runner {
             retry_delay,
             max_retries: 4,
             calls_made: 0,
+            started: Instant::now(),
+            replay_time: Rc::default(),
         }
     }
 
     /// Returns the number of calls made so far, retries included.
     pub fn calls_made(&self) -> usize {
         self.calls_made
+    }
+
+    /// Returns the time of the replayed calls, for a virtual clock to follow.
+    pub fn replay_time(&self) -> Rc<Cell<Duration>> {
+        Rc::clone(&self.replay_time)
     }
 
     /// Fails when a replay ended before using every recorded call: the run
@@ -184,9 +198,9 @@ impl Runner {
                 path,
             } => {
                 let outcome = run_process(program, &args, call)?;
-                recording
-                    .calls
-                    .push(RecordedCall::new(args, &outcome, &call.redaction));
+                let mut record = RecordedCall::new(args, &outcome, &call.redaction);
+                record.at_ms = Some(elapsed_millis(self.started));
+                recording.calls.push(record);
                 recording
                     .save(path)
                     .map_err(|reason| CallError::Recording {
@@ -197,10 +211,22 @@ impl Runner {
             }
             Transport::Replay { recording, next } => {
                 let outcome = recording.answer(*next, &args)?;
+                follow_recorded_time(&self.replay_time, recording.calls[*next].at_ms);
                 *next += 1;
                 Ok(outcome)
             }
         }
+    }
+}
+
+fn elapsed_millis(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Moves the replay's time forward to a call's recorded end, never back.
+fn follow_recorded_time(time: &Cell<Duration>, at_ms: Option<u64>) {
+    if let Some(at_ms) = at_ms {
+        time.set(time.get().max(Duration::from_millis(at_ms)));
     }
 }
 
@@ -236,9 +262,9 @@ impl Runner {
                     stdout: answer.body.clone(),
                     stderr: answer.error.clone().unwrap_or_default(),
                 };
-                recording
-                    .calls
-                    .push(RecordedCall::new(args, &outcome, &Redaction::None));
+                let mut record = RecordedCall::new(args, &outcome, &Redaction::None);
+                record.at_ms = Some(elapsed_millis(self.started));
+                recording.calls.push(record);
                 recording
                     .save(path)
                     .map_err(|reason| CallError::Recording {
@@ -249,6 +275,7 @@ impl Runner {
             }
             Transport::Replay { recording, next } => {
                 let outcome = recording.answer(*next, &args)?;
+                follow_recorded_time(&self.replay_time, recording.calls[*next].at_ms);
                 *next += 1;
                 Ok(HttpAnswer {
                     status: u16::try_from(outcome.exit_code)

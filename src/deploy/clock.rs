@@ -2,6 +2,7 @@
 //! that a recorded fifteen-minute wait replays at once with the same outcome.
 
 use std::cell::Cell;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -70,10 +71,18 @@ impl Clock for RealClock {
     }
 }
 
-/// A clock that advances only when slept on.
+/// A clock that advances when slept on, and to the recorded time of each
+/// replayed call when it shares that time with the runner.
 #[derive(Default)]
 pub struct VirtualClock {
-    now: Cell<Duration>,
+    now: Rc<Cell<Duration>>,
+}
+
+impl VirtualClock {
+    /// Returns a clock whose time is `now`, which a replaying runner moves.
+    pub fn following(now: Rc<Cell<Duration>>) -> Self {
+        Self { now }
+    }
 }
 
 impl Clock for VirtualClock {

@@ -139,6 +139,7 @@ pub fn finish_rollout(
             cancel: session.cancel,
             settings: &settings.verify,
             secret_names,
+            environment: &environment.name,
         };
         scan_logs(environment, log_group, start, &mut context);
     }
@@ -186,6 +187,7 @@ fn wait_and_verify(
         cancel: session.cancel,
         settings: &settings.verify,
         secret_names,
+        environment: &environment.name,
     };
     verify(environment, started, &completed, &mut verify_context)
 }

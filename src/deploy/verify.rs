@@ -65,6 +65,8 @@ pub struct VerifyContext<'a> {
     pub settings: &'a VerifySettings,
     /// Secret names whose values are masked in printed log lines.
     pub secret_names: &'a [String],
+    /// The environment's name, for messages.
+    pub environment: &'a str,
 }
 
 /// Verifies a completed deployment.
@@ -116,8 +118,9 @@ fn check_health(
                 match expectation.is_met(answer.body.as_bytes()) {
                     Ok(true) => return Ok(()),
                     Ok(false) => format!(
-                        "HTTP {status}, but the response does not satisfy {}",
-                        expectation.code()
+                        "HTTP {status}, but the response does not satisfy {}: {}",
+                        expectation.code(),
+                        mask_secret_values(&one_line(&answer.body, 200), context.secret_names)
                     ),
                     Err(reason) => format!("HTTP {status}, but {reason}"),
                 }
@@ -137,9 +140,10 @@ fn check_health(
         }
         // One line per distinct problem: a retry every few seconds would flood the output.
         if last_shown.as_deref() != Some(problem.as_str()) {
-            context
-                .console
-                .progress(&format!("health check of {url}: {problem}; retrying"));
+            context.console.progress(&format!(
+                "{}: health check of {url}: {problem}; retrying",
+                context.environment
+            ));
             last_shown = Some(problem);
         }
         if !context.clock.sleep(
@@ -152,6 +156,16 @@ fn check_health(
             .into());
         }
     }
+}
+
+/// Returns `text` on one line, cut to `limit` characters.
+fn one_line(text: &str, limit: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= limit {
+        return flat;
+    }
+    let cut: String = flat.chars().take(limit).collect();
+    format!("{cut}…")
 }
 
 /// Prints the log lines matching the environment's error pattern since the

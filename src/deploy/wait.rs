@@ -384,7 +384,8 @@ impl<'a> Poll<'a> {
         );
         context.console.status(
             &format!(
-                "{} {} {}",
+                "{}: {} {} {}",
+                environment.name,
                 self.deployment_name(),
                 short_name(target),
                 self.last_state
@@ -567,6 +568,7 @@ mod tests {
             stdout: json!({"services": [{"serviceName": env.service, "status": "ACTIVE",
                 "taskDefinition": running, "deployments": deployments, "events": events}], "failures": []}),
             stderr: String::new(),
+            at_ms: None,
         }
     }
 
@@ -712,12 +714,14 @@ mod tests {
             exit_code: 0,
             stdout: json!({"taskArns": arns}),
             stderr: String::new(),
+            at_ms: None,
         };
         let describe = |arns: &[&str], tasks: Value| RecordedCall {
             args: AwsCall::describe_tasks(&env.cluster, arns).args,
             exit_code: 0,
             stdout: json!({"tasks": tasks, "failures": []}),
             stderr: String::new(),
+            at_ms: None,
         };
         let task = |id: &str| {
             json!({"taskArn": format!("arn:aws:ecs:us-east-1:123456789012:task/c/{id}"), "startedBy": "ecs-svc/2",
@@ -840,6 +844,7 @@ mod tests {
             exit_code: 0,
             stdout: json!({"services": [{"serviceName": env.service, "status": "DRAINING", "taskDefinition": NEW, "deployments": []}]}),
             stderr: String::new(),
+            at_ms: None,
         };
 
         let failure = failure(wait(vec![draining], WaitSettings::default()).0);
