@@ -10,7 +10,8 @@ set -eu
 
 dir=${1:-target/criterion}
 
-# Median of one benchmark in nanoseconds, e.g. `median transform staging_add-secrets`.
+# Prints the median of one benchmark in nanoseconds, for example
+# `median transform staging_add-secrets`.
 median() {
     file="$dir/$1/$2/new/estimates.json"
     if [ ! -f "$file" ]; then
@@ -21,7 +22,7 @@ median() {
 }
 
 # Prints one comparison: the two medians, their ratio, and the target verdict.
-# A target of 2 means "at most 2x"; 0.1 means "at most a tenth".
+# A target of 2 means at most 2x, and 0.1 means at most a tenth.
 compare() {
     group=$1 input=$2 measured=$3 baseline=$4 target=$5
     a=$(median "$group" "${input}_$measured")

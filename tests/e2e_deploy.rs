@@ -555,8 +555,8 @@ fn canary_secret_value_appears_nowhere() {
 }
 
 #[test]
-fn journal_and_exit_code_of_a_failed_register_in_replay() {
-    // Kept with the live tests because it reuses a live recording.
+fn failed_register_in_replay_leaves_journal_alone() {
+    // Kept with the live tests because it edits a live recording.
     let world = World::create();
     let recording = world.scratch.path().join("session.json");
     let recording_text = recording.display().to_string();
@@ -596,9 +596,9 @@ fn journal_and_exit_code_of_a_failed_register_in_replay() {
 
     assert_exit(&output, 1);
     assert!(text(&output.stderr).contains("registering a new revision of `demo-staging`: ClientException: Too many concurrent attempts"));
+    // The journal records what happened in AWS, which a replay does not touch.
     let entry = world.last_journal_entry("staging");
-    assert_eq!(entry["outcome"]["state"], "failed", "{entry:#}");
-    assert_eq!(entry["outcome"]["rolled_back"], false, "{entry:#}");
+    assert_eq!(entry["outcome"]["state"], "succeeded", "{entry:#}");
 }
 
 #[test]

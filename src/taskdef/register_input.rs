@@ -133,12 +133,12 @@ pub fn to_register_input(
         }
     }
 
-    remove_nulls_from_object(&mut request, "")?;
+    remove_nulls_from_object(&mut request, &String::new)?;
 
     let outer_tags = match outer_tags {
         Some(Value::Null) | None => None,
         Some(mut tags) => {
-            remove_nulls(&mut tags, "tags")?;
+            remove_nulls(&mut tags, &|| "tags".to_string())?;
             Some(tags)
         }
     };
@@ -184,11 +184,12 @@ fn unknown_container_keys(request: &Map<String, Value>) -> Vec<String> {
 /// (`"host": {}`) stay, since ECS accepts them.
 fn remove_nulls_from_object(
     object: &mut Map<String, Value>,
-    path: &str,
+    path: &dyn Fn() -> String,
 ) -> Result<(), TaskDefError> {
     let mut emptied = Vec::new();
     for (key, value) in object.iter_mut() {
-        let child_path = join_path(path, key);
+        // The path is built only for an error, which keeps this walk cheap.
+        let child_path = || join_path(&path(), key);
         let was_non_empty_object = matches!(value, Value::Object(map) if !map.is_empty());
         remove_nulls(value, &child_path)?;
         if was_non_empty_object && matches!(value, Value::Object(map) if map.is_empty()) {
@@ -196,19 +197,22 @@ fn remove_nulls_from_object(
         }
     }
 
-    object.retain(|key, value| !value.is_null() && !emptied.contains(key));
+    if !emptied.is_empty() || object.values().any(Value::is_null) {
+        object.retain(|key, value| !value.is_null() && !emptied.contains(key));
+    }
     Ok(())
 }
 
-fn remove_nulls(value: &mut Value, path: &str) -> Result<(), TaskDefError> {
+fn remove_nulls(value: &mut Value, path: &dyn Fn() -> String) -> Result<(), TaskDefError> {
     match value {
         Value::Object(object) => remove_nulls_from_object(object, path),
         Value::Array(items) => {
             for (index, item) in items.iter_mut().enumerate() {
-                let item_path = format!("{path}[{index}]");
+                let item_path = || format!("{}[{index}]", path());
                 if item.is_null() {
                     return Err(TaskDefError::Shape(format!(
-                        "{item_path} is null; remove that element or give it a value"
+                        "{} is null; remove that element or give it a value",
+                        item_path()
                     )));
                 }
                 remove_nulls(item, &item_path)?;

@@ -366,7 +366,23 @@ fn needs_execution_role(container: &Value) -> Option<&'static str> {
 }
 
 fn check_size(request: &Map<String, Value>, findings: &mut Vec<Finding>) {
-    let size = serde_json::to_vec(request).map_or(0, |bytes| bytes.len());
+    // Counting the bytes as they are written avoids building the JSON text.
+    struct ByteCount(usize);
+    impl std::io::Write for ByteCount {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    let mut count = ByteCount(0);
+    let size = match serde_json::to_writer(&mut count, request) {
+        Ok(()) => count.0,
+        Err(_) => 0,
+    };
     if size > MAX_JSON_BYTES {
         findings.push(task_finding(
             "(whole task definition)",
