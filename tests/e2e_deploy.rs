@@ -15,7 +15,7 @@ use serde_json::Value;
 use support::health::refused_url;
 use support::world::*;
 
-/// A secret whose name makes moto fail the deployment of the new revision.
+/// Returns a `--secret` whose name makes moto fail the deployment of the new revision.
 fn failing(marker: &str) -> String {
     format!("{marker}=/demo/flag")
 }

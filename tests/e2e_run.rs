@@ -210,7 +210,7 @@ fn plan_script_reaches_the_same_end_state() {
 }
 
 #[test]
-fn live_plan_comments_on_the_change_and_writes_nothing() {
+fn live_plan_comments_without_writing() {
     let world = World::create();
     let counts: Vec<usize> = ENVIRONMENTS
         .iter()
@@ -413,7 +413,7 @@ fn secret_values_never_reach_output() {
 }
 
 /// A deploy that lands between the first read and the update is simulated by
-/// editing the recorded answer of the re-read.
+/// editing the recorded response of the re-read.
 #[test]
 fn concurrent_change_stops_before_update() {
     let world = World::create();

@@ -1,6 +1,6 @@
 //! Replayed sessions for what moto cannot produce: throttling, access denied,
 //! expired credentials, an old CLI. Each session is the shipped demo recording
-//! with one call's answer replaced, so the arguments stay exactly those of a
+//! with one call's response replaced, so the arguments stay exactly those of a
 //! real run and any call the tool makes after a failure breaks the replay.
 
 use std::path::Path;
@@ -43,7 +43,7 @@ fn find_call(session: &Value, command: [&str; 2], nth: usize) -> usize {
         .0
 }
 
-/// A failed answer to the call at `index`, as the aws CLI prints it.
+/// Returns a failed response to the call at `index`, as the aws CLI prints it.
 fn failure(session: &Value, index: usize, stderr: &str) -> Value {
     json!({"args": session["calls"][index]["args"], "exit_code": 254, "stdout": "", "stderr": stderr})
 }
@@ -252,7 +252,7 @@ fn unknown_cli_option_says_cli_too_old() {
 
 const STAGING_PREVIOUS: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/bcos-staging:1";
 
-/// The calls of a rollback of staging to revision 1 that completes at once,
+/// Returns the calls of a rollback of staging to revision 1 that completes at once,
 /// written by hand: moto cannot fail a poll, so no live run records these.
 fn staging_rollback_calls() -> Vec<Value> {
     let deployment = |state: &str, running: u32| {
