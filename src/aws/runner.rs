@@ -3,7 +3,7 @@
 //! backoff whatever the transport, so a replayed session retries the same way.
 
 use std::cell::Cell;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -198,25 +198,44 @@ impl Runner {
                 path,
             } => {
                 let outcome = run_process(program, &args, call)?;
-                let mut record = RecordedCall::new(args, &outcome, &call.redaction);
-                record.at_ms = Some(elapsed_millis(self.started));
-                recording.calls.push(record);
-                recording
-                    .save(path)
-                    .map_err(|reason| CallError::Recording {
-                        path: path.display().to_string(),
-                        reason,
-                    })?;
+                let record = RecordedCall::new(args, &outcome, &call.redaction);
+                append_and_save(recording, path, record, self.started)?;
                 Ok(outcome)
             }
             Transport::Replay { recording, next } => {
-                let outcome = recording.answer(*next, &args)?;
-                follow_recorded_time(&self.replay_time, recording.calls[*next].at_ms);
-                *next += 1;
-                Ok(outcome)
+                replay_next(recording, next, &args, &self.replay_time)
             }
         }
     }
+}
+
+/// Adds a call, stamped with its end time, to the recording and rewrites the file.
+fn append_and_save(
+    recording: &mut Recording,
+    path: &Path,
+    mut record: RecordedCall,
+    started: Instant,
+) -> Result<(), CallError> {
+    record.at_ms = Some(elapsed_millis(started));
+    recording.calls.push(record);
+    recording.save(path).map_err(|reason| CallError::Recording {
+        path: path.display().to_string(),
+        reason,
+    })
+}
+
+/// Returns the recorded outcome of the next call, and moves the replay's time
+/// to when that call ended.
+fn replay_next(
+    recording: &Recording,
+    next: &mut usize,
+    args: &[String],
+    time: &Cell<Duration>,
+) -> Result<Outcome, CallError> {
+    let outcome = recording.answer(*next, args)?;
+    follow_recorded_time(time, recording.calls[*next].at_ms);
+    *next += 1;
+    Ok(outcome)
 }
 
 fn elapsed_millis(started: Instant) -> u64 {
@@ -262,21 +281,12 @@ impl Runner {
                     stdout: answer.body.clone(),
                     stderr: answer.error.clone().unwrap_or_default(),
                 };
-                let mut record = RecordedCall::new(args, &outcome, &Redaction::None);
-                record.at_ms = Some(elapsed_millis(self.started));
-                recording.calls.push(record);
-                recording
-                    .save(path)
-                    .map_err(|reason| CallError::Recording {
-                        path: path.display().to_string(),
-                        reason,
-                    })?;
+                let record = RecordedCall::new(args, &outcome, &Redaction::None);
+                append_and_save(recording, path, record, self.started)?;
                 Ok(answer)
             }
             Transport::Replay { recording, next } => {
-                let outcome = recording.answer(*next, &args)?;
-                follow_recorded_time(&self.replay_time, recording.calls[*next].at_ms);
-                *next += 1;
+                let outcome = replay_next(recording, next, &args, &self.replay_time)?;
                 Ok(HttpAnswer {
                     status: u16::try_from(outcome.exit_code)
                         .ok()
