@@ -185,7 +185,7 @@ pub struct RolloutArgs {
     #[arg(long = "drop-key", value_name = "KEY")]
     pub drop_keys: Vec<String>,
 
-    /// Answer yes to every confirmation (for CI)
+    /// Confirm every environment in advance (for CI)
     #[arg(short, long)]
     pub yes: bool,
 

@@ -279,7 +279,7 @@ fn backquoted(names: &[&str]) -> String {
 
 /// Quotes a word for bash. Words without special characters stay bare.
 pub fn shell_quote(word: &str) -> String {
-    // try_quote fails only on a NUL byte, which no argument can carry anyway.
+    // try_quote fails only on a NUL byte, which a process argument cannot contain.
     shlex::try_quote(word)
         .map(|quoted| quoted.into_owned())
         .unwrap_or_else(|_| word.replace('\0', ""))

@@ -1,5 +1,5 @@
 //! The runner: AWS calls as values, carried out live through the user's own
-//! `aws` CLI, recorded, or answered from a recording.
+//! `aws` CLI, recorded, or served from a recording.
 
 mod call;
 mod failure;

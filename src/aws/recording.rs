@@ -14,7 +14,7 @@
 //! ```
 //!
 //! `stdout` is the parsed JSON when the output is a JSON object or array, and
-//! the text otherwise; `stderr` is present when the call printed to it.
+//! the text otherwise. `stderr` is present when the call printed to it.
 
 use std::path::Path;
 
@@ -30,7 +30,7 @@ const FORMAT: &str = "bcos-taskdef recording";
 const VERSION: u32 = 1;
 
 /// Stands in for a secret value in a recording. The JSON keys stay, because a
-/// pre-flight check of the keys must give the same answer on replay.
+/// pre-flight check of the keys must give the same result on replay.
 pub const REDACTED: &str = "<redacted>";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -210,7 +210,7 @@ impl RecordedCall {
 }
 
 /// Masks the values after secret names in each `events[].message` of a
-/// `filter-log-events` answer.
+/// `filter-log-events` response.
 fn mask_log_messages(stdout: &mut Value, names: &[String]) {
     let events = stdout.get_mut("events").and_then(Value::as_array_mut);
     for event in events.into_iter().flatten() {
@@ -220,7 +220,7 @@ fn mask_log_messages(stdout: &mut Value, names: &[String]) {
     }
 }
 
-/// Replaces the value of a `get-secret-value` answer. A JSON object keeps its
+/// Replaces the value of a `get-secret-value` response. A JSON object keeps its
 /// keys with every value redacted; anything else becomes a non-JSON marker.
 pub fn redact_secret_value(mut stdout: Value) -> Value {
     let Some(answer) = stdout.as_object_mut() else {
@@ -303,7 +303,7 @@ mod tests {
     }
 
     #[test]
-    fn replay_mismatch_shows_a_window_of_a_long_argument() {
+    fn replay_mismatch_shows_window() {
         let long_expected = format!(
             "{{\"family\":\"web\",{}\"secret\":\"A\"}}",
             "\"x\":1,".repeat(100)

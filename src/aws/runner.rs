@@ -1,5 +1,5 @@
 //! Carrying out AWS calls: live through the user's `aws` CLI, live and
-//! recorded, or answered from a recording. Throttled calls are retried with
+//! recorded, or served from a recording. Throttled calls are retried with
 //! backoff whatever the transport, so a replayed session retries the same way.
 
 use std::cell::Cell;
@@ -252,7 +252,7 @@ fn follow_recorded_time(time: &Cell<Duration>, at_ms: Option<u64>) {
 /// The response to an HTTP GET, or the reason there was none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpAnswer {
-    /// The status code, or `None` when no answer came (refused, timed out).
+    /// The status code, or `None` when no response came (refused, timed out).
     pub status: Option<u16>,
     /// The first 64 KiB of the body, as text.
     pub body: String,
@@ -260,7 +260,7 @@ pub struct HttpAnswer {
     pub error: Option<String>,
 }
 
-/// The largest health answer read; health endpoints answer with a few lines.
+/// The largest health response read, because health endpoints return a few lines.
 const MAX_HTTP_BODY: u64 = 64 * 1024;
 
 impl Runner {

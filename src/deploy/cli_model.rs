@@ -1,5 +1,5 @@
 //! What the installed `aws` CLI accepts. Its register-task-definition skeleton,
-//! generated offline, lists the keys it knows; a key it does not know is
+//! generated offline, lists the keys it accepts. A key it does not accept is
 //! dropped only when its value is the API default, and is an error otherwise.
 
 use serde_json::{Map, Value};

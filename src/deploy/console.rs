@@ -1,4 +1,4 @@
-//! How the workflow talks to the user. The CLI layer implements it; the
+//! The workflow's interface to the user. The CLI layer implements it; the
 //! workflow never prints by itself.
 
 /// Progress, warnings and confirmations of a rollout.

@@ -3,7 +3,7 @@
 /// A rollout step found AWS in a state it cannot proceed from.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeployError {
-    /// An answer that is missing something, or a resource in the wrong state.
+    /// A response that lacks something, or a resource in the wrong state.
     #[error("{0}")]
     Aws(String),
 
@@ -18,8 +18,8 @@ pub enum DeployError {
         registered: String,
     },
 
-    /// The service is between deployments, or on a failed one; the message
-    /// says which and what to do.
+    /// The service is between deployments, or on a failed one. The message
+    /// names which and what to do.
     #[error("{0}")]
     Unsettled(String),
 
@@ -27,12 +27,12 @@ pub enum DeployError {
     #[error("{0}")]
     Journal(String),
 
-    /// The user answered no before an environment.
+    /// The user declined the confirmation before an environment.
     #[error("stopped before environment {0}: not confirmed")]
     NotConfirmed(String),
 
-    /// The deployment or its verification failed; `rollback` says what became
-    /// of the service.
+    /// The deployment or its verification failed. `rollback` states what
+    /// became of the service.
     #[error("{environment}: deploy failed: {reason}; {rollback}")]
     Failed {
         environment: String,
@@ -45,7 +45,7 @@ pub enum DeployError {
     Interrupted {
         environment: String,
         during: String,
-        /// What to do next: the rollback command, or that nothing changed.
+        /// The next step: the rollback command, or the fact that nothing changed.
         advice: String,
     },
 }

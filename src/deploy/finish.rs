@@ -122,7 +122,7 @@ pub fn finish_rollout(
         .into());
     }
 
-    // A replay that stopped matching says nothing about the deployment.
+    // A replay that stopped matching tells nothing about the deployment.
     if matches!(
         error.downcast_ref::<CallError>(),
         Some(CallError::Replay(_))

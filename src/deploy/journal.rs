@@ -1,7 +1,7 @@
 //! The run journal: what each rollout did to each environment (previous ARN,
 //! new ARN, deployment id, steps, outcome), rewritten atomically after every
 //! step, so that after a crash or Ctrl-C both `rollback` and a re-run know
-//! where the service stands.
+//! which revision the service runs.
 
 use std::path::{Path, PathBuf};
 

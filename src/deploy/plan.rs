@@ -1,5 +1,5 @@
 //! `bcos-taskdef plan`: the rollout as a bash script of the exact `aws`
-//! commands, for review or to run by hand. Values only AWS knows (the ARN of
+//! commands, for review or to run by hand. Values that only AWS returns (the ARN of
 //! the revision the script registers) are shell variables. With `--live`, the
 //! read-only steps run first and their findings become comments.
 
@@ -177,18 +177,7 @@ impl EnvironmentSection<'_> {
         out.push_str(&self.live_comments());
         out.push_str(&self.secret_arn_lines());
 
-        let describe_service = self.aws(&literal(&[
-            "ecs",
-            "describe-services",
-            "--cluster",
-            &e.cluster,
-            "--services",
-            &e.service,
-            "--query",
-            "services[0].taskDefinition",
-            "--output",
-            "text",
-        ]));
+        let describe_service = self.service_task_definition_command();
         let _ = writeln!(out, "{v}_current=$({describe_service})");
         let _ = writeln!(
             out,
@@ -295,6 +284,23 @@ impl EnvironmentSection<'_> {
         }
     }
 
+    /// Returns the command that prints the task definition ARN the service runs.
+    fn service_task_definition_command(&self) -> String {
+        let e = self.environment;
+        self.aws(&literal(&[
+            "ecs",
+            "describe-services",
+            "--cluster",
+            &e.cluster,
+            "--services",
+            &e.service,
+            "--query",
+            "services[0].taskDefinition",
+            "--output",
+            "text",
+        ]))
+    }
+
     /// Checks that the environment's secret exists, as the run's pre-flight does.
     fn describe_secret_line(&self) -> String {
         let mut check = literal(&["secretsmanager", "describe-secret", "--secret-id"]);
@@ -389,18 +395,7 @@ impl EnvironmentSection<'_> {
             "text",
         ]));
         let register = self.aws(&register);
-        let reread = self.aws(&literal(&[
-            "ecs",
-            "describe-services",
-            "--cluster",
-            &e.cluster,
-            "--services",
-            &e.service,
-            "--query",
-            "services[0].taskDefinition",
-            "--output",
-            "text",
-        ]));
+        let reread = self.service_task_definition_command();
         let mut update = literal(&[
             "ecs",
             "update-service",

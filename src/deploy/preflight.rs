@@ -76,8 +76,8 @@ fn referenced_secrets(request: &Map<String, Value>) -> BTreeMap<SecretAndVersion
 }
 
 /// Checks every referenced Secrets Manager secret, with `describe-secret`, or
-/// with `get-secret-value` of each referenced version when `check_keys` asks
-/// for the JSON keys too. Returns the number of secrets checked.
+/// with `get-secret-value` of each referenced version when `check_keys`
+/// requests the JSON keys too. Returns the number of secrets checked.
 ///
 /// Fails naming the variable, the secret (and the key) that is missing.
 pub fn check_secrets(
@@ -147,7 +147,7 @@ fn check_uses(
     Ok(())
 }
 
-/// Returns the JSON keys of a `get-secret-value` answer, or `None` when the
+/// Returns the JSON keys of a `get-secret-value` response, or `None` when the
 /// value is not a JSON object. The value itself is dropped here.
 fn secret_keys(
     answer: &str,

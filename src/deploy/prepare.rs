@@ -21,7 +21,7 @@ pub struct Prepared {
     pub environment: Environment,
     /// The task definition ARN the service ran when it was read.
     pub current_arn: String,
-    /// Why the service was not steady when it was read, if it was not.
+    /// The reason the service was not steady when it was read, if it was not.
     pub unsteady: Option<String>,
     /// The register input of the new revision.
     pub request: Map<String, Value>,

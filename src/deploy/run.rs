@@ -24,7 +24,7 @@ use super::wait::{Started, started_deployment};
 pub struct RunRequest {
     pub environments: Vec<Environment>,
     pub change: ChangeRequest,
-    /// Answers yes to every confirmation.
+    /// Confirms every environment in advance.
     pub yes: bool,
     pub check_secret_keys: bool,
     pub drop_keys: Vec<String>,
@@ -219,7 +219,7 @@ fn confirm_environment(prepared: &Prepared, console: &dyn Console) -> Result<(),
 }
 
 /// Registers the new revision, re-reads the service, and updates it only if
-/// nobody changed it since it was first read.
+/// the service still runs the revision read at first.
 ///
 /// `registered` is a revision of the same content that an interrupted run
 /// registered but never deployed; it is used instead of registering again.
@@ -252,7 +252,7 @@ fn register_and_update(
             task_definition_arn(&answer, "register-task-definition")?
         }
     };
-    // The journal comes first, so that whoever sees the message can rely on it.
+    // The journal is written first, so the message is never ahead of it.
     journal_step(session.journal, "registered", |entry| {
         entry.new_arn = Some(new_arn.clone());
         entry.registered_content = Some(hash);

@@ -1,4 +1,4 @@
-//! Reading `describe-services` and `describe-task-definition` answers.
+//! Reading `describe-services` and `describe-task-definition` responses.
 
 use serde_json::Value;
 
@@ -11,14 +11,14 @@ pub struct ServiceState {
     pub status: String,
     /// The ARN of the task definition the service runs.
     pub task_definition: String,
-    /// Why the service is not steady (several deployments, or a rollout in
+    /// The reason the service is not steady (several deployments, or a rollout in
     /// progress or failed), or `None` when it is.
     pub unsteady: Option<String>,
 }
 
-/// Finds `service` in a `describe-services` answer.
+/// Finds `service` in a `describe-services` response.
 ///
-/// Fails when the answer lists it under `failures` (for example `MISSING`),
+/// Fails when the response lists it under `failures` (for example `MISSING`),
 /// or when it is not `ACTIVE`.
 pub fn find_service(
     answer: &str,
@@ -118,7 +118,7 @@ fn unsteadiness(service: &Value) -> Option<String> {
     }
 }
 
-/// Returns `taskDefinition.taskDefinitionArn` of a describe or register answer.
+/// Returns `taskDefinition.taskDefinitionArn` of a describe or register response.
 pub fn task_definition_arn(answer: &str, command: &str) -> Result<String, DeployError> {
     let answer: Value = parse_answer(answer, command)?;
     answer

@@ -1,5 +1,5 @@
-//! A console for unit tests that keeps every message and answers
-//! confirmations from a fixed value.
+//! A console for unit tests that keeps every message and confirms
+//! according to a fixed value.
 
 use std::cell::RefCell;
 use std::time::Duration;

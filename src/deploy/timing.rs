@@ -1,4 +1,4 @@
-//! Durations typed on the command line and timestamps in AWS answers, both
+//! Durations typed on the command line and timestamps in AWS responses, both
 //! handled in-process: no platform `date`, whose flags differ between GNU and BSD.
 
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! Verifying a completed deployment: the service runs the new revision, the
-//! health URL answers as expected, and recent logs are scanned for errors.
-//! Every step has a deadline; nothing follows logs or waits forever.
+//! health URL responds as expected, and recent logs are scanned for errors.
+//! Every step has a deadline, so nothing follows logs or waits forever.
 
 use std::time::Duration;
 

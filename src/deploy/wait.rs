@@ -166,7 +166,7 @@ impl WaitFailure {
     }
 }
 
-/// Returns the deployment of `target_arn` that an `update-service` answer
+/// Returns the deployment of `target_arn` that an `update-service` response
 /// shows, with the ids of the events the service had.
 pub fn started_deployment(answer: &str, target_arn: &str) -> anyhow::Result<Started> {
     let answer = parse_answer(answer, "update-service")?;

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::exit_code::UsageError;
 
-/// Where a command reads its input from, for messages.
+/// Returns the name of a command's input, for messages.
 pub fn describe_source(file: Option<&Path>) -> String {
     match file {
         Some(path) if path != Path::new("-") => path.display().to_string(),

@@ -198,7 +198,7 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_key_is_rejected_with_its_name_and_line() {
+    fn duplicate_key_rejected_with_line() {
         let err = parse_document(b"{\"a\": 1,\n \"a\": 2}").unwrap_err();
 
         let message = err.to_string();

@@ -16,7 +16,7 @@ pub struct Finding {
     /// The offending value, or `None` where showing it would print something
     /// that may be sensitive (an environment variable's value).
     pub value: Option<Value>,
-    /// Why the value is rejected, and what to do about it.
+    /// The reason the value is rejected, and the fix.
     pub reason: String,
 }
 
@@ -44,7 +44,7 @@ fn shortened(value: &Value) -> String {
     format!("{cut}…")
 }
 
-/// Why a transform could not produce a register-ready task definition.
+/// The reason a transform could not produce a register-ready task definition.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum TaskDefError {
     #[error("the input is empty; expected the JSON output of `aws ecs describe-task-definition`")]

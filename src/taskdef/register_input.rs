@@ -339,7 +339,7 @@ mod tests {
     }
 
     #[test]
-    fn object_of_only_nulls_is_removed_but_empty_object_stays() {
+    fn all_null_object_removed() {
         let (request, _) = convert(json!({
             "family": "web",
             "volumes": [{"name": "data", "host": {}}],

@@ -17,7 +17,7 @@ pub struct SecretToAdd {
     pub source: SecretSource,
 }
 
-/// Where a new secret's value comes from.
+/// The source of a new secret's value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretSource {
     /// A complete `valueFrom`, written as given.
@@ -102,7 +102,7 @@ pub struct RemoveSecrets {
     pub names: Vec<String>,
 }
 
-/// What an edit did to one secret name.
+/// The effect of an edit on one secret name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretChange {
     Added(String),

@@ -198,8 +198,8 @@ fn check_secret_name(name: &str) -> Result<(), String> {
     }
 }
 
-/// The suffix Secrets Manager appends to a secret's name in its ARN: a hyphen
-/// and six letters or digits.
+/// Tells whether a secret name ends in the suffix Secrets Manager appends in
+/// its ARN: a hyphen and six letters or digits.
 fn has_random_suffix(name: &str) -> bool {
     let bytes = name.as_bytes();
     bytes.len() > 7

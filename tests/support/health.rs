@@ -93,7 +93,7 @@ impl HealthServer {
         *self.behaviour() = Behaviour::Hang;
     }
 
-    /// Counts the requests whose head arrived complete, answered or not.
+    /// Counts the requests whose head arrived complete, with a response or not.
     pub fn requests(&self) -> usize {
         self.shared.requests.load(Ordering::SeqCst)
     }
